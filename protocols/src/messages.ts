@@ -64,7 +64,21 @@ export const deviceBirthSchema = z.strictObject({
     zone: z.string().max(128).optional(),
     location: z.string().max(256).optional(),
   }),
-  metrics: z.array(metricDefinitionSchema).max(256),
+  metrics: z
+    .array(metricDefinitionSchema)
+    .max(256)
+    // Checked on the array, not the birth object, so deviceBirthSchema keeps .pick/.omit/.extend.
+    .superRefine((metrics, ctx) => {
+      const seen = new Set<string>();
+      metrics.forEach((m, i) => {
+        // Points are keyed by (device, metric, ts): two definitions of one name would be ambiguous.
+        if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate metric name ${JSON.stringify(m.name)}` });
+        seen.add(m.name);
+        if (m.min !== undefined && m.max !== undefined && m.min > m.max) {
+          ctx.addIssue({ code: 'custom', path: [i, 'max'], message: `max (${m.max}) is below min (${m.min})` });
+        }
+      });
+    }),
   /** Commands the device accepts, e.g. "setpoint", "door.unlock", "camera.snapshot". */
   capabilities: z.array(z.string().min(1).max(64)).max(64).default([]),
   /** The device reports at least this often; silence beyond 3× means offline. */
@@ -74,11 +88,14 @@ export type DeviceBirth = z.infer<typeof deviceBirthSchema>;
 export type DeviceBirthInput = z.input<typeof deviceBirthSchema>;
 
 // ---------------------------------------------------------------- telemetry
+/** A reading: a finite number, a boolean or a short string (JSON has no NaN/Infinity; `1e999` parses to Infinity). */
+const pointValue = z.union([z.number().refine(Number.isFinite, 'a finite number'), z.boolean(), z.string().max(1024)]);
+
 export const pointSchema = z.strictObject({
   device: id,
   metric: id,
   ts: epochMs,
-  value: z.union([z.number().refine(Number.isFinite, 'a finite number'), z.boolean(), z.string().max(1024)]),
+  value: pointValue,
   /** Absent means good. */
   quality: z.enum(['good', 'estimated', 'bad']).optional(),
 });
@@ -152,6 +169,34 @@ export const commandNames = [
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 
+const reason = z.string().min(1).max(256);
+const durationSec = z.number().int().min(1).max(86_400);
+/**
+ * The params each command takes (absent params read as `{}`). Kept apart from
+ * commandSchema so that schema stays a plain object (zod 4 forbids .pick/.omit on
+ * refined objects); commandWithParamsSchema joins the two and the codec uses it.
+ */
+export const commandParamsSchemas = {
+  /** The agent re-publishes its state birth and every device birth (or only `device`'s). */
+  rebirth: z.strictObject({}),
+  /** Writes a set-point metric declared in the device birth. */
+  setpoint: z.strictObject({ metric: id, value: pointValue }),
+  /** Unlocks for durationSec then relocks; without durationSec it stays unlocked until door.lock. */
+  'door.unlock': z.strictObject({ durationSec: durationSec.optional(), reason }),
+  'door.lock': z.strictObject({ reason }),
+  /** Momentary release for the door's own strike time, like a granted card. */
+  'door.access': z.strictObject({ reason }),
+  'camera.snapshot': z.strictObject({}),
+  /** Absolute move in ONVIF's generic (normalised) spaces: pan/tilt -1..1, zoom 0..1. */
+  'camera.ptz': z.strictObject({ pan: z.number().min(-1).max(1), tilt: z.number().min(-1).max(1), zoom: z.number().min(0).max(1) }),
+  /** Simulators only: inject a named fault, for durationSec or until fault "clear". */
+  'simulate.fault': z.strictObject({ fault: id, durationSec: durationSec.optional() }),
+} as const satisfies Record<CommandName, z.ZodType>;
+export type CommandParams<N extends CommandName> = z.infer<(typeof commandParamsSchemas)[N]>;
+
+/** Commands addressed to the agent as a whole; every other command needs `device`. */
+export const agentCommandNames = ['rebirth'] as const satisfies readonly CommandName[];
+
 export const commandSchema = z.strictObject({
   v: version,
   /** Correlation id: the acknowledgement carries it back. */
@@ -167,6 +212,22 @@ export const commandSchema = z.strictObject({
   issuedBy: z.string().max(128).optional(),
 });
 export type Command = z.infer<typeof commandSchema>;
+
+/** commandSchema plus the per-command rules: `params` as commandParamsSchemas says, `device` where required. */
+export const commandWithParamsSchema = commandSchema.superRefine((command, ctx) => {
+  if (command.device === undefined && !(agentCommandNames as readonly string[]).includes(command.name)) {
+    ctx.addIssue({ code: 'custom', path: ['device'], message: `required for a ${JSON.stringify(command.name)} command` });
+  }
+  const params = commandParamsSchemas[command.name].safeParse(command.params ?? {});
+  if (!params.success) {
+    for (const issue of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...issue.path], message: issue.message });
+  }
+});
+
+/** An agent must not execute a command received after its expiresAt (it acks "expired" instead). */
+export function isCommandExpired(command: Pick<Command, 'expiresAt'>, now: number = Date.now()): boolean {
+  return command.expiresAt !== undefined && now > command.expiresAt;
+}
 
 export const commandResults = ['ok', 'error', 'rejected', 'unsupported', 'expired'] as const;
 
