@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AuthService, registerAuthRoutes } from './auth/index.js';
+import { BrokerLink, EmbeddedBroker } from './broker/index.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrator.js';
+import { DeviceRegistry, registerDeviceRoutes } from './devices/index.js';
+import { EventBus } from './events/event-bus.js';
+import { registerHealthRoutes } from './http/health.routes.js';
+import { createHttpServer } from './http/server.js';
+import { IngestService, registerIngestRoutes } from './ingest/index.js';
+
+export const HUB_VERSION = '0.1.0';
+const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+
+/** A part of the hub with a lifecycle: the constructor takes dependencies, start() works, stop() releases. */
+interface Lifecycle {
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface Hub {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  bus: EventBus;
+  auth: AuthService;
+  broker?: EmbeddedBroker;
+  link: BrokerLink;
+  registry: DeviceRegistry;
+  ingest: IngestService;
+  http: FastifyInstance;
+  /** http://host:port of the API and dashboard. */
+  url: string;
+  /** The broker agents connect to. */
+  mqttUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Assembles the hub. Every module is listed here, in start order, so the whole
+ * system reads top to bottom in one place; stop() runs them in reverse.
+ */
+export async function startHub(config: Config, logger: Logger): Promise<Hub> {
+  const started: Lifecycle[] = [];
+  const run = async <T extends Lifecycle>(part: T): Promise<T> => {
+    await part.start();
+    started.push(part);
+    return part;
+  };
+  const stopAll = async () => {
+    for (const part of started.reverse()) {
+      await part.stop().catch((err: Error) => logger.error({ err: err.message }, 'error while stopping'));
+    }
+    started.length = 0;
+  };
+
+  let db: Database | undefined;
+  try {
+    db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE, logger });
+    const database = db;
+    started.push({ start: async () => {}, stop: () => database.close() });
+    const { applied, storage } = await migrate(db, logger);
+    logger.info({ database: db.kind, storage, migrationsApplied: applied.length }, `telemetry storage path: ${storage === 'timescaledb' ? 'TimescaleDB hypertable' : 'PostgreSQL day partitions'}`);
+
+    const bus = new EventBus();
+    const auth = await run(new AuthService(db, logger.child({ module: 'auth' }), {
+      sessionTtlHours: config.SESSION_TTL_HOURS,
+      adminInitialPassword: config.ADMIN_INITIAL_PASSWORD,
+      demoUsers: config.DEMO_USERS,
+    }));
+
+    const broker = config.MQTT_URL
+      ? undefined
+      : await run(new EmbeddedBroker(db, logger.child({ module: 'broker' }), { host: config.MQTT_HOST, port: config.MQTT_PORT, portFallback: config.MQTT_PORT_FALLBACK, hubId: config.HUB_ID }));
+    const link = await run(new BrokerLink(logger.child({ module: 'broker-link' }), {
+      url: config.MQTT_URL ?? broker!.url,
+      username: config.MQTT_URL ? config.MQTT_USERNAME : broker!.hubCredentials.username,
+      password: config.MQTT_URL ? config.MQTT_PASSWORD : broker!.hubCredentials.password,
+      hubId: config.HUB_ID,
+      external: Boolean(config.MQTT_URL),
+      sharedSubscriptions: config.MQTT_SHARED_SUBSCRIPTIONS,
+      sharedGroup: config.MQTT_SHARED_GROUP,
+    }));
+
+    const registry = await run(new DeviceRegistry(db, bus, logger.child({ module: 'devices' })));
+    const ingest = await run(new IngestService(db, link, registry, bus, logger.child({ module: 'ingest' }), {
+      // With shared subscriptions each hub sees only part of an agent's sequence.
+      detectSequenceGaps: !link.sharedSubscriptions,
+    }));
+
+    const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
+    registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });
+    registerAuthRoutes(http, auth);
+    registerDeviceRoutes(http, db);
+    registerIngestRoutes(http, db, ingest);
+    await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+    started.push({ start: async () => {}, stop: () => http.close() });
+
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+    const host = config.HTTP_HOST === '0.0.0.0' || config.HTTP_HOST === '::' ? '127.0.0.1' : config.HTTP_HOST;
+    return {
+      config,
+      logger,
+      db,
+      bus,
+      auth,
+      broker,
+      link,
+      registry,
+      ingest,
+      http,
+      url: `http://${host}:${port}`,
+      mqttUrl: config.MQTT_URL ?? broker!.url,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,93 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from an environment variable, validated once at start-up.
+ * The README's configuration table documents each one (keep the two in step).
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number({ error: 'expected a port number' }).int('expected a whole number').min(0).max(65_535, 'expected a port number from 0 to 65535');
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'expected a postgres:// or postgresql:// URL');
+
+const mqttUrl = z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\/[^/]+/, 'expected an mqtt://host:port (or mqtts://, ws://, wss://) URL');
+
+export const configSchema = z.object({
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_PORT: port.default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Identifies this hub process among several replicas (logs, locks, MQTT client id). */
+  HUB_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, "_", "." or "-"').default(`${os.hostname().slice(0, 40)}-${process.pid}`),
+
+  /** Absent: embedded PGlite in DATA_DIR. */
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Days of raw telemetry kept; rollups are kept longer (see TELEMETRY_ROLLUP_RETENTION_DAYS). */
+  TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  TELEMETRY_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1825),
+
+  /** Absent: the embedded aedes broker listens on MQTT_HOST:MQTT_PORT. */
+  MQTT_URL: mqttUrl.optional(),
+  /** The hub's own login at an external broker. */
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  MQTT_PORT: port.default(1883),
+  /** Embedded broker: if MQTT_PORT is taken, listen on a free port and print it instead of failing. */
+  MQTT_PORT_FALLBACK: bool.default(false),
+  /** Use `$share/{group}/...` subscriptions so several hubs split the inbound load (MQTT 5 brokers). */
+  MQTT_SHARED_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('warden'),
+  MQTT_SHARED_SUBSCRIPTIONS: z.enum(['auto', 'true', 'false']).default('auto'),
+
+  /** Login sessions last this long. */
+  SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+  /** First start only: the admin's password (otherwise a random one is printed once). */
+  ADMIN_INITIAL_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
+  /** First start only: also create one demo user per role and print their passwords. */
+  DEMO_USERS: bool.default(false),
+  /** Where the built dashboard is served from. */
+  DASHBOARD_DIR: z.string().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from an environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as in docker-compose files with `VAR=`.
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(input);
+  if (result.success) {
+    const config = result.data;
+    if (config.MQTT_URL === undefined && (config.MQTT_USERNAME || config.MQTT_PASSWORD)) {
+      throw new ConfigError(['MQTT_USERNAME/MQTT_PASSWORD: only used with MQTT_URL (an external broker); the embedded broker issues its own credentials']);
+    }
+    return config;
+  }
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(root)');
+    const got = input[name];
+    return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(redact(name, got))})`}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Never echo a secret back: passwords are hidden, URLs lose their user-info. */
+function redact(name: string, value: string): string {
+  if (/PASSWORD|SECRET|KEY/.test(name)) return '***';
+  if (name.endsWith('_URL')) return value.replace(/\/\/[^@/]*@/, '//***@');
+  return value;
+}

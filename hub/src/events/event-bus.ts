@@ -1,0 +1,36 @@
+import { EventEmitter } from 'node:events';
+import type { DeviceEvent, Point } from '@warden/protocols';
+
+/**
+ * The hub's internal, typed event bus (ingest → alarms → work orders → live).
+ * One name per event; listeners are registered through `on`, which returns the
+ * function that removes them, so a module's stop() can release all it added.
+ */
+export interface HubEvents {
+  'agent.state': { agentId: string; siteId: string; online: boolean; at: Date };
+  'device.birth': { deviceId: number; agentId: string; code: string };
+  'device.online': { deviceId: number; online: boolean; at: Date };
+  /** Live (non-historical) points after they are stored. */
+  'telemetry.points': { agentId: string; points: (Point & { seriesId: number; deviceId: number })[] };
+  'device.event': { agentId: string; deviceId: number; event: DeviceEvent };
+  'ingest.rejected': { topic: string; reason: string };
+}
+
+export type HubEventName = keyof HubEvents;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  emit<E extends HubEventName>(name: E, payload: HubEvents[E]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  on<E extends HubEventName>(name: E, listener: (payload: HubEvents[E]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

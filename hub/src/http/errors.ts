@@ -1,0 +1,39 @@
+/**
+ * The one catalogue of coded errors. A code is stable once published: clients
+ * (the dashboard, integrators) branch on it, never on the message text.
+ */
+export const errorCatalogue = {
+  WARDEN_ERR_VALIDATION: { status: 400, message: 'The request is invalid' },
+  WARDEN_ERR_AUTH_REQUIRED: { status: 401, message: 'Log in first' },
+  WARDEN_ERR_AUTH_FAILED: { status: 401, message: 'Wrong username or password' },
+  WARDEN_ERR_SESSION_EXPIRED: { status: 401, message: 'The session has expired; log in again' },
+  WARDEN_ERR_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  WARDEN_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  WARDEN_ERR_CONFLICT: { status: 409, message: 'Conflicts with the current state' },
+  WARDEN_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  WARDEN_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send application/json' },
+  WARDEN_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts; wait and try again' },
+  WARDEN_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  WARDEN_ERR_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
+  WARDEN_ERR_DEVICE_TIMEOUT: { status: 504, message: 'The device did not answer in time' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class WardenError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: unknown,
+  ) {
+    super(message ?? errorCatalogue[code].message);
+    this.name = 'WardenError';
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { decode, encode, TOPIC_ROOT, type CommandAck, type DeviceEvent, type TelemetryBatch } from '@warden/protocols';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import type { DeviceRegistry } from '../devices/index.js';
+import type { AgentRow } from '../devices/devices.repository.js';
+import { saveAgentSeq } from '../devices/devices.repository.js';
+import type { EventBus } from '../events/event-bus.js';
+import { TelemetryWriter, type StoredPoint } from './telemetry-writer.js';
+import { insertDeadLetter, insertEvent } from './telemetry.repository.js';
+
+/** What ingest needs of the hub's MQTT connection (see broker/BrokerLink). */
+export interface MessageLink {
+  subscribe(filters: string[], handler: (topic: string, payload: Buffer) => void | Promise<void>, options?: { shared?: boolean }): Promise<void>;
+  publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }): Promise<void>;
+}
+
+export interface IngestStats {
+  received: number;
+  rejected: number;
+  rejectedByKind: Record<string, number>;
+  pointsStored: number;
+  pointsDuplicate: number;
+  pointsPending: number;
+  events: number;
+  sequenceGaps: number;
+  writeFailures: number;
+}
+
+const QUALITY = { good: 0, estimated: 1, bad: 2 } as const;
+/** Dead-letter payloads are kept for diagnosis, truncated. */
+const DEAD_LETTER_PAYLOAD_MAX = 4_096;
+const REBIRTH_MIN_INTERVAL_MS = 30_000;
+
+/**
+ * Validates every inbound message against its schema, de-duplicates, and writes:
+ * telemetry through the group-commit writer, births to the registry, events and
+ * acknowledgements to their tables. Nothing invalid crashes it: each rejection is
+ * counted, logged with its reason and kept in dead_letters.
+ */
+export class IngestService {
+  private readonly writer: TelemetryWriter;
+  private readonly lastSeq = new Map<string, number>();
+  private readonly dirtySeq = new Set<string>();
+  private readonly lastRebirth = new Map<string, number>();
+  private readonly ackListeners = new Set<(ack: CommandAck, agentId: string) => void>();
+  private seqTimer: NodeJS.Timeout | undefined;
+  private rejectLog = { windowStart: 0, logged: 0, suppressed: 0 };
+  private counters = { received: 0, rejected: 0, events: 0, sequenceGaps: 0 };
+  private rejectedByKind: Record<string, number> = {};
+
+  constructor(
+    private readonly db: Database,
+    private readonly link: MessageLink,
+    private readonly registry: DeviceRegistry,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly options: { detectSequenceGaps: boolean },
+  ) {
+    this.writer = new TelemetryWriter(db, logger);
+  }
+
+  async start(): Promise<void> {
+    const { rows } = await this.db.query<{ id: string; last_seq: number | null }>('SELECT id, last_seq FROM agents WHERE last_seq IS NOT NULL');
+    for (const r of rows) this.lastSeq.set(r.id, r.last_seq!);
+    const handler = (topic: string, payload: Buffer) => this.handle(topic, payload);
+    // High-volume data is split among hubs; state and acknowledgements are small and every hub wants them.
+    await this.link.subscribe([`${TOPIC_ROOT}/+/+/telemetry`, `${TOPIC_ROOT}/+/+/event`, `${TOPIC_ROOT}/+/+/device/+/birth`], handler, { shared: true });
+    await this.link.subscribe([`${TOPIC_ROOT}/+/+/state`, `${TOPIC_ROOT}/+/+/cmd/ack`], handler, { shared: false });
+    this.seqTimer = setInterval(() => void this.persistSeq(), 5_000);
+    this.seqTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.seqTimer);
+    await this.writer.stop();
+    await this.persistSeq();
+  }
+
+  stats(): IngestStats {
+    return {
+      ...this.counters,
+      rejectedByKind: { ...this.rejectedByKind },
+      pointsStored: this.writer.stored,
+      pointsDuplicate: this.writer.duplicates,
+      pointsPending: this.writer.pending,
+      writeFailures: this.writer.failures,
+    };
+  }
+
+  /** Waits until every accepted point is in the database (tests, shutdown). */
+  drain(): Promise<void> {
+    return this.writer.drain();
+  }
+
+  onCommandAck(listener: (ack: CommandAck, agentId: string) => void): () => void {
+    this.ackListeners.add(listener);
+    return () => this.ackListeners.delete(listener);
+  }
+
+  /** Handles one MQTT message; resolves when it is durable (then it may be acknowledged). */
+  async handle(topic: string, payload: Buffer): Promise<void> {
+    this.counters.received += 1;
+    const result = decode(topic, payload);
+    if (!result.ok) return this.reject(topic, result.kind, undefined, result.reason, payload);
+    const agent = await this.registry.agent(result.topic.agent);
+    if (!agent || agent.site_id !== result.topic.site) {
+      return this.reject(topic, result.kind, result.topic.agent, agent ? `agent ${agent.id} belongs to site ${agent.site_id}` : 'unknown agent: provision it first', payload);
+    }
+    switch (result.kind) {
+      case 'state':
+        if (result.message.state === 'online' && result.message.nextSeq !== undefined) this.resetSeq(agent.id, result.message.nextSeq);
+        return this.registry.setAgentState(agent.id, result.message.state === 'online', result.message.session, result.message.agentVersion, result.message.ts);
+      case 'deviceBirth':
+        this.checkSeq(agent, result.message.seq);
+        await this.registry.applyBirth(agent, result.message);
+        return;
+      case 'telemetry':
+        this.checkSeq(agent, result.message.seq);
+        return this.ingestTelemetry(agent, result.message);
+      case 'event':
+        this.checkSeq(agent, result.message.seq);
+        return this.ingestEvent(agent, result.message);
+      case 'commandAck':
+        for (const l of this.ackListeners) l(result.message, agent.id);
+        return;
+      case 'command':
+        // Commands flow hub → agent; the hub does not subscribe to them.
+        return;
+    }
+  }
+
+  private async ingestTelemetry(agent: AgentRow, batch: TelemetryBatch): Promise<void> {
+    const stored: StoredPoint[] = new Array(batch.points.length);
+    const live = !batch.historical;
+    for (let i = 0; i < batch.points.length; i++) {
+      const p = batch.points[i];
+      const ref = this.registry.lookup(agent.id, p.device, p.metric) ?? (await this.registry.resolve(agent, p));
+      const v = p.value;
+      stored[i] = {
+        seriesId: ref.seriesId,
+        ts: p.ts,
+        value: typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null,
+        text: typeof v === 'string' ? v : null,
+        quality: p.quality ? QUALITY[p.quality] : 0,
+        live,
+      };
+      this.registry.noteSeen(ref.deviceId, p.ts);
+    }
+    await this.writer.write(stored);
+    if (live) {
+      this.bus.emit('telemetry.points', {
+        agentId: agent.id,
+        points: batch.points.map((p, i) => ({ ...p, seriesId: stored[i].seriesId, deviceId: this.registry.lookup(agent.id, p.device, p.metric)!.deviceId })),
+      });
+    }
+  }
+
+  private async ingestEvent(agent: AgentRow, event: DeviceEvent): Promise<void> {
+    const deviceId = await this.registry.deviceId(agent, event.device);
+    const id = await insertEvent(this.db, { agentId: agent.id, msgId: event.msgId, deviceId, kind: event.kind, ts: event.ts, historical: event.historical, data: event.data });
+    if (id === undefined) return; // a redelivery
+    this.counters.events += 1;
+    this.registry.noteSeen(deviceId, event.ts);
+    this.bus.emit('device.event', { agentId: agent.id, deviceId, event });
+  }
+
+  /** A new agent session says which seq comes next; a jump past what we saw means the agent dropped messages. */
+  private resetSeq(agentId: string, nextSeq: number): void {
+    const last = this.lastSeq.get(agentId);
+    if (last !== undefined && nextSeq > last + 1) {
+      this.counters.sequenceGaps += 1;
+      this.logger.warn({ agent: agentId, lastSeen: last, nextSeq, lost: nextSeq - last - 1 }, 'agent reports messages it could not deliver (queue overflow)');
+    }
+    this.lastSeq.set(agentId, nextSeq - 1);
+    this.dirtySeq.add(agentId);
+  }
+
+  private checkSeq(agent: AgentRow, seq: number): void {
+    const last = this.lastSeq.get(agent.id);
+    if (last === undefined || seq > last) {
+      if (this.options.detectSequenceGaps && last !== undefined && seq > last + 1) {
+        this.counters.sequenceGaps += 1;
+        this.logger.warn({ agent: agent.id, expected: last + 1, got: seq }, 'sequence gap: asking the agent to rebirth');
+        void this.requestRebirth(agent);
+      }
+      this.lastSeq.set(agent.id, seq);
+      this.dirtySeq.add(agent.id);
+    }
+  }
+
+  private async requestRebirth(agent: AgentRow): Promise<void> {
+    const now = Date.now();
+    if (now - (this.lastRebirth.get(agent.id) ?? 0) < REBIRTH_MIN_INTERVAL_MS) return;
+    this.lastRebirth.set(agent.id, now);
+    const out = encode('command', { site: agent.site_id, agent: agent.id }, { v: 1, id: randomUUID(), ts: now, name: 'rebirth', issuedBy: 'system', expiresAt: now + 60_000 });
+    await this.link.publish(out.topic, out.payload, out.options).catch((err: Error) => this.logger.warn({ err: err.message }, 'could not send rebirth'));
+  }
+
+  private async persistSeq(): Promise<void> {
+    if (!this.dirtySeq.size) return;
+    const seqs = [...this.dirtySeq].map((agentId) => ({ agentId, seq: this.lastSeq.get(agentId)! }));
+    this.dirtySeq.clear();
+    await saveAgentSeq(this.db, seqs).catch((err: Error) => this.logger.warn({ err: err.message }, 'could not save agent sequence numbers'));
+  }
+
+  private async reject(topic: string, kind: string | undefined, agentId: string | undefined, reason: string, payload: Buffer): Promise<void> {
+    this.counters.rejected += 1;
+    const k = kind ?? 'unknown';
+    this.rejectedByKind[k] = (this.rejectedByKind[k] ?? 0) + 1;
+    this.bus.emit('ingest.rejected', { topic, reason });
+    const now = Date.now();
+    if (now - this.rejectLog.windowStart > 10_000) {
+      if (this.rejectLog.suppressed) this.logger.warn({ suppressed: this.rejectLog.suppressed }, 'more invalid messages were rejected (not logged one by one)');
+      this.rejectLog = { windowStart: now, logged: 0, suppressed: 0 };
+    }
+    if (this.rejectLog.logged < 20) {
+      this.rejectLog.logged += 1;
+      this.logger.warn({ topic, kind: k, reason }, 'rejected an invalid message');
+    } else {
+      this.rejectLog.suppressed += 1;
+    }
+    // PostgreSQL text cannot hold NUL bytes.
+    const text = payload.toString('utf8', 0, Math.min(payload.length, DEAD_LETTER_PAYLOAD_MAX)).replaceAll('\u0000', '\uFFFD');
+    await insertDeadLetter(this.db, { topic, kind, agentId, reason, payload: text }).catch((err: Error) =>
+      this.logger.error({ err: err.message }, 'could not store a dead letter'),
+    );
+  }
+}
+

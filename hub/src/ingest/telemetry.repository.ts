@@ -1,0 +1,73 @@
+import type { Queryable } from '../db/database.js';
+
+/** Column arrays of a batch of readings, ready for `unnest`. */
+export interface PointColumns {
+  seriesIds: number[];
+  /** Epoch milliseconds. */
+  ts: number[];
+  values: (number | null)[];
+  texts: (string | null)[];
+  qualities: number[];
+}
+
+export function emptyColumns(): PointColumns {
+  return { seriesIds: [], ts: [], values: [], texts: [], qualities: [] };
+}
+
+/**
+ * One statement for the whole batch; the primary key (series_id, ts) makes a
+ * redelivered reading a no-op. Returns how many rows were new.
+ */
+export async function insertTelemetry(db: Queryable, c: PointColumns): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO telemetry (series_id, ts, value, value_text, quality)
+     SELECT s, to_timestamp(t / 1000.0), v, x, q
+       FROM unnest($1::int[], $2::float8[], $3::float8[], $4::text[], $5::int2[]) AS u(s, t, v, x, q)
+     ON CONFLICT DO NOTHING`,
+    [c.seriesIds, c.ts, c.values, c.texts, c.qualities],
+  );
+  return rowCount ?? 0;
+}
+
+/** Latest value per series; never moves backwards in time. `c` must hold each series once. */
+export async function upsertLatest(db: Queryable, c: PointColumns): Promise<void> {
+  await db.query(
+    `INSERT INTO latest_values (series_id, ts, value, value_text, quality)
+     SELECT s, to_timestamp(t / 1000.0), v, x, q
+       FROM unnest($1::int[], $2::float8[], $3::float8[], $4::text[], $5::int2[]) AS u(s, t, v, x, q)
+     ON CONFLICT (series_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, value_text = EXCLUDED.value_text, quality = EXCLUDED.quality
+       WHERE latest_values.ts <= EXCLUDED.ts`,
+    [c.seriesIds, c.ts, c.values, c.texts, c.qualities],
+  );
+}
+
+/** Day partitions (plain PostgreSQL path) for the given UTC days, e.g. '2026-11-27'. */
+export async function ensurePartitions(db: Queryable, days: string[]): Promise<void> {
+  await db.query('SELECT warden_ensure_telemetry_partition(d::date) FROM unnest($1::text[]) AS d', [days]);
+}
+
+export async function insertDeadLetter(
+  db: Queryable,
+  letter: { topic: string; kind?: string; agentId?: string; reason: string; payload: string },
+): Promise<void> {
+  await db.query(`INSERT INTO dead_letters (topic, kind, agent_id, reason, payload) VALUES ($1, $2, $3, $4, $5)`, [
+    letter.topic,
+    letter.kind ?? null,
+    letter.agentId ?? null,
+    letter.reason,
+    letter.payload,
+  ]);
+}
+
+export async function insertEvent(
+  db: Queryable,
+  e: { agentId: string; msgId: string; deviceId: number; kind: string; ts: number; historical: boolean; data: unknown },
+): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO device_events (agent_id, msg_id, device_id, kind, ts, historical, data)
+     VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7)
+     ON CONFLICT (agent_id, msg_id) DO NOTHING RETURNING id`,
+    [e.agentId, e.msgId, e.deviceId, e.kind, e.ts, e.historical, e.data === undefined ? null : JSON.stringify(e.data)],
+  );
+  return rows[0]?.id;
+}

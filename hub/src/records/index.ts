@@ -1,0 +1,1 @@
+export { upsertSite, upsertBuilding, upsertFloor } from './estate.repository.js';
