@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
-import { BrokerLink, EmbeddedBroker } from './broker/index.js';
+import { BrokerLink, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
@@ -29,7 +29,7 @@ export interface Hub {
   bus: EventBus;
   auth: AuthService;
   broker?: EmbeddedBroker;
-  link: BrokerLink;
+  link: BrokerLink | EmbeddedLink;
   registry: DeviceRegistry;
   ingest: IngestService;
   http: FastifyInstance;
@@ -76,15 +76,17 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     const broker = config.MQTT_URL
       ? undefined
       : await run(new EmbeddedBroker(db, logger.child({ module: 'broker' }), { host: config.MQTT_HOST, port: config.MQTT_PORT, portFallback: config.MQTT_PORT_FALLBACK, hubId: config.HUB_ID }));
-    const link = await run(new BrokerLink(logger.child({ module: 'broker-link' }), {
-      url: config.MQTT_URL ?? broker!.url,
-      username: config.MQTT_URL ? config.MQTT_USERNAME : broker!.hubCredentials.username,
-      password: config.MQTT_URL ? config.MQTT_PASSWORD : broker!.hubCredentials.password,
-      hubId: config.HUB_ID,
-      external: Boolean(config.MQTT_URL),
-      sharedSubscriptions: config.MQTT_SHARED_SUBSCRIPTIONS,
-      sharedGroup: config.MQTT_SHARED_GROUP,
-    }));
+    const link: BrokerLink | EmbeddedLink = broker
+      ? broker.link
+      : await run(new BrokerLink(logger.child({ module: 'broker-link' }), {
+          url: config.MQTT_URL!,
+          username: config.MQTT_USERNAME,
+          password: config.MQTT_PASSWORD,
+          hubId: config.HUB_ID,
+          external: true,
+          sharedSubscriptions: config.MQTT_SHARED_SUBSCRIPTIONS,
+          sharedGroup: config.MQTT_SHARED_GROUP,
+        }));
 
     const registry = await run(new DeviceRegistry(db, bus, logger.child({ module: 'devices' })));
     const ingest = await run(new IngestService(db, link, registry, bus, logger.child({ module: 'ingest' }), {

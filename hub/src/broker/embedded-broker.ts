@@ -5,6 +5,7 @@ import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type Pu
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
 import { verifyAgent } from './agent-credentials.js';
+import { topicMatches, type MessageHandler, type PublishOptions, type SubscribeOptions } from './broker-link.js';
 import { agentIdentity, clientIdRefusal, identityKey, publishRefusal, subscribeRefusal, type BrokerIdentity } from './topic-acl.js';
 
 export interface EmbeddedBrokerOptions {
@@ -68,6 +69,10 @@ export class EmbeddedBroker {
   private readonly counters = { authFailures: 0, publishDenied: 0, subscribeDenied: 0 };
   /** The hub's own login: random per process, never leaves it. */
   readonly hubCredentials: BrokerCredentials;
+  /** In-process handlers that see agents' publishes before the publisher's PUBACK (see `link`). */
+  private readonly inbound: { filters: string[]; handler: MessageHandler }[] = [];
+  private readonly wakeSleepers = new Set<() => void>();
+  private closing = false;
 
   constructor(
     private readonly db: Queryable,
@@ -95,7 +100,40 @@ export class EmbeddedBroker {
     return { connectedClients: this.aedes?.connectedClients ?? 0, ...this.counters };
   }
 
+  /**
+   * The hub's in-process link to this broker. aedes acknowledges a QoS 1 PUBLISH
+   * (PUBACK) before it hands the message to subscribers, and its memory persistence
+   * dies with this process: a hub client subscribed over MQTT could lose, on a
+   * SIGKILL, messages the agent had already dropped from its queue. So the hub's
+   * handlers run inside authorizePublish, which aedes awaits before the PUBACK:
+   * the agent is acknowledged only once ingest has the message durably (the
+   * agent's disk queue is the store until then). aedes handles the packets of one
+   * socket read concurrently and reads on only when they are done, which gives
+   * ingest group commits across messages and backpressure per agent.
+   */
+  readonly link: EmbeddedLink = new EmbeddedLink(this);
+
+  /** Whether the broker is up and taking messages. */
+  get serving(): boolean {
+    return this.aedes !== undefined && !this.closing;
+  }
+
+  /** Registers an in-process handler for agents' publishes (see `link`). */
+  addInbound(filters: string[], handler: MessageHandler): void {
+    this.inbound.push({ filters: [...filters], handler });
+  }
+
+  /** Publishes as the broker itself (commands to agents). */
+  publish(topic: string, payload: string | Uint8Array, options: PublishOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.aedes) return reject(new Error('the embedded broker is not started'));
+      const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false };
+      this.aedes.publish(packet, (err?: Error) => (err ? reject(err) : resolve()));
+    });
+  }
+
   async start(): Promise<void> {
+    this.closing = false;
     const aedes = await Aedes.createBroker({
       preConnect: (client, packet, done) => this.preConnect(client, packet, done),
       authenticate: (client, username, password, done) => {
@@ -171,6 +209,8 @@ export class EmbeddedBroker {
   }
 
   async stop(): Promise<void> {
+    this.closing = true;
+    for (const wake of this.wakeSleepers) wake();
     const { aedes, server } = this;
     this.aedes = undefined;
     this.server = undefined;
@@ -230,11 +270,47 @@ export class EmbeddedBroker {
     // client is null only for a Last Will aedes publishes after its client is gone; we cannot say whose it is.
     const identity = client ? this.identities.get(client) : undefined;
     const reason = identity ? publishRefusal(identity, packet.topic) : 'publisher unknown (an orphaned Last Will)';
-    if (!reason) return done(null);
+    if (!reason) {
+      if (identity?.kind !== 'agent') return done(null);
+      this.handleInbound(packet).then(
+        () => done(null),
+        // No PUBACK: aedes drops the connection and the agent sends the message again after reconnecting.
+        (err: Error) => done(err),
+      );
+      return;
+    }
     this.counters.publishDenied++;
     this.log.warn({ clientId: client?.id, topic: packet.topic, reason }, 'MQTT publish refused');
     // MQTT 3.1.1 has no negative PUBACK: aedes closes the publisher's connection (MQTT-3.3.5-2).
     done(new Error(`publish to ${packet.topic} refused: ${reason}`));
+  }
+
+  /** Runs the matching in-process handlers; a failing one is retried until it succeeds or the broker stops. */
+  private async handleInbound(packet: InboundPacket): Promise<void> {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    for (const route of this.inbound) {
+      if (!route.filters.some((f) => topicMatches(f, packet.topic))) continue;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await route.handler(packet.topic, payload);
+          break;
+        } catch (err) {
+          if (this.closing) throw new Error('not handled: the broker is stopping', { cause: err });
+          const retryInMs = Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
+          this.log.error({ err, topic: packet.topic, attempt, retryInMs }, 'message handler failed; retrying, the publisher stays unacknowledged');
+          await new Promise<void>((resolve) => {
+            const wake = (): void => {
+              clearTimeout(timer);
+              this.wakeSleepers.delete(wake);
+              resolve();
+            };
+            const timer = setTimeout(wake, retryInMs);
+            this.wakeSleepers.add(wake);
+          });
+          if (this.closing) throw new Error('not handled: the broker is stopping', { cause: err });
+        }
+      }
+    }
   }
 
   private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
@@ -245,6 +321,47 @@ export class EmbeddedBroker {
     this.log.warn({ clientId: client.id, filter: subscription.topic, reason }, 'MQTT subscription refused');
     // A null subscription makes aedes answer SUBACK 0x80 for this filter and keep the connection.
     done(null, null);
+  }
+}
+
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5_000;
+
+export interface InboundPacket {
+  topic: string;
+  payload: Buffer | string;
+}
+
+/**
+ * The hub's in-process link to the embedded broker, with the shape of BrokerLink.
+ * aedes acknowledges a QoS 1 PUBLISH (PUBACK) before it hands the message to
+ * subscribers, and its memory persistence dies with this process: a hub client
+ * subscribed over MQTT could lose, on a SIGKILL, messages the agent had already
+ * dropped from its queue. So the hub's handlers run inside authorizePublish, which
+ * aedes awaits before the PUBACK: the agent is acknowledged only once ingest holds
+ * the message durably (the agent's disk queue is the store until then). aedes
+ * handles the packets of one socket read concurrently and reads on only when they
+ * are done, which gives ingest group commits across messages and backpressure per agent.
+ */
+export class EmbeddedLink {
+  /** One embedded broker serves one hub: nothing to share. */
+  readonly sharedSubscriptions = false;
+
+  constructor(private readonly broker: EmbeddedBroker) {}
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  get connected(): boolean {
+    return this.broker.serving;
+  }
+
+  async subscribe(filters: string[], handler: MessageHandler, _options?: SubscribeOptions): Promise<void> {
+    this.broker.addInbound(filters, handler);
+  }
+
+  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void> {
+    return this.broker.publish(topic, payload, options);
   }
 }
 

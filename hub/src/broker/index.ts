@@ -10,7 +10,7 @@ export {
   type ProvisionedAgent,
   type VerifiedAgent,
 } from './agent-credentials.js';
-export { EmbeddedBroker, type BrokerCredentials, type EmbeddedBrokerOptions, type EmbeddedBrokerStats } from './embedded-broker.js';
+export { EmbeddedBroker, EmbeddedLink, type BrokerCredentials, type EmbeddedBrokerOptions, type EmbeddedBrokerStats } from './embedded-broker.js';
 export {
   BrokerLink,
   topicMatches,
