@@ -12,6 +12,7 @@ import { EventBus } from './events/event-bus.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { createHttpServer } from './http/server.js';
 import { IngestService, registerIngestRoutes } from './ingest/index.js';
+import { importEstateFile } from './records/index.js';
 
 export const HUB_VERSION = '0.1.0';
 const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
@@ -65,6 +66,11 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     started.push({ start: async () => {}, stop: () => database.close() });
     const { applied, storage } = await migrate(db, logger);
     logger.info({ database: db.kind, storage, migrationsApplied: applied.length }, `telemetry storage path: ${storage === 'timescaledb' ? 'TimescaleDB hypertable' : 'PostgreSQL day partitions'}`);
+
+    if (config.ESTATE_FILE) {
+      const { estate, agents } = await importEstateFile(db, config.ESTATE_FILE);
+      logger.info({ site: estate.site.id, buildings: estate.buildings.length, agents: agents.length }, `estate loaded from ${config.ESTATE_FILE}`);
+    }
 
     const bus = new EventBus();
     const auth = await run(new AuthService(db, logger.child({ module: 'auth' }), {

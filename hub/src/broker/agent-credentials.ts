@@ -149,3 +149,17 @@ export async function verifyAgent(db: Queryable, id: string, secret: string): Pr
   }
   return { id, siteId: agent.site_id };
 }
+
+/**
+ * Registers an agent the estate names, if it is not registered yet, without a
+ * usable secret: its data is accepted from an external broker (which does the
+ * authentication), and on the embedded broker it logs in only once provisioned.
+ */
+export async function ensureAgent(db: Queryable, input: ProvisionAgentInput): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO agents (id, site_id, building_id, secret_hash) VALUES ($1, $2, $3, '!unprovisioned')
+     ON CONFLICT (id) DO NOTHING`,
+    [input.id, input.siteId, input.buildingId ?? null],
+  );
+  return (rowCount ?? 0) > 0;
+}

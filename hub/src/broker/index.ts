@@ -3,6 +3,7 @@
  * login and topic ACL) and the hub's own MQTT link to that broker or an external one.
  */
 export {
+  ensureAgent,
   forgetAgentVerification,
   provisionAgent,
   verifyAgent,

@@ -1,1 +1,2 @@
 export { upsertSite, upsertBuilding, upsertFloor } from './estate.repository.js';
+export { importEstate, importEstateFile, floorsOf } from './estate-import.js';
