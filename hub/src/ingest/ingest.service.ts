@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decode, encode, TOPIC_ROOT, type CommandAck, type DeviceEvent, type TelemetryBatch } from '@warden/protocols';
+import { decode, encode, TOPIC_ROOT, type CommandAck, type DeviceBirth, type DeviceEvent, type ParsedTopic, type TelemetryBatch } from '@warden/protocols';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { DeviceRegistry } from '../devices/index.js';
@@ -43,6 +43,13 @@ export class IngestService {
   private readonly lastSeq = new Map<string, number>();
   private readonly dirtySeq = new Set<string>();
   private readonly lastRebirth = new Map<string, number>();
+  /**
+   * Births being applied, per agent. The embedded broker hands over the packets of
+   * one socket read together, so an agent's data may be handled while the birth
+   * just before it is still being written: data waits for it, keeping the order
+   * the agent sent them in.
+   */
+  private readonly births = new Map<string, Promise<unknown>>();
   private readonly ackListeners = new Set<(ack: CommandAck, agentId: string) => void>();
   private seqTimer: NodeJS.Timeout | undefined;
   private rejectLog = { windowStart: 0, logged: 0, suppressed: 0 };
@@ -103,18 +110,16 @@ export class IngestService {
     this.counters.received += 1;
     const result = decode(topic, payload);
     if (!result.ok) return this.reject(topic, result.kind, undefined, result.reason, payload);
-    const agent = await this.registry.agent(result.topic.agent);
-    if (!agent || agent.site_id !== result.topic.site) {
-      return this.reject(topic, result.kind, result.topic.agent, agent ? `agent ${agent.id} belongs to site ${agent.site_id}` : 'unknown agent: provision it first', payload);
-    }
+    if (result.kind === 'deviceBirth') return this.ingestBirth(result.topic, topic, result.message, payload);
+    // Synchronously here, before any await: only births queued ahead of this message are waited for.
+    const birthsAhead = this.births.get(result.topic.agent);
+    if (birthsAhead) await birthsAhead;
+    const agent = await this.provisionedAgent(result.topic, topic, payload);
+    if (!agent) return;
     switch (result.kind) {
       case 'state':
         if (result.message.state === 'online' && result.message.nextSeq !== undefined) this.resetSeq(agent.id, result.message.nextSeq);
         return this.registry.setAgentState(agent.id, result.message.state === 'online', result.message.session, result.message.agentVersion, result.message.ts);
-      case 'deviceBirth':
-        this.checkSeq(agent, result.message.seq);
-        await this.registry.applyBirth(agent, result.message);
-        return;
       case 'telemetry':
         this.checkSeq(agent, result.message.seq);
         return this.ingestTelemetry(agent, result.message);
@@ -128,6 +133,32 @@ export class IngestService {
         // Commands flow hub → agent; the hub does not subscribe to them.
         return;
     }
+  }
+
+  /** The agent the topic names, if provisioned for that site; otherwise the message is dead-lettered. */
+  private async provisionedAgent(address: ParsedTopic, topic: string, payload: Buffer): Promise<AgentRow | undefined> {
+    const agent = await this.registry.agent(address.agent);
+    if (agent && agent.site_id === address.site) return agent;
+    const reason = agent ? `agent ${agent.id} belongs to site ${agent.site_id}` : 'unknown agent: provision it first';
+    await this.reject(topic, address.kind, address.agent, reason, payload);
+    return undefined;
+  }
+
+  private ingestBirth(address: ParsedTopic, topic: string, birth: DeviceBirth, payload: Buffer): Promise<void> {
+    const agentId = address.agent;
+    const previous = this.births.get(agentId) ?? Promise.resolve();
+    const applied = previous.then(async () => {
+      const agent = await this.provisionedAgent(address, topic, payload);
+      if (!agent) return;
+      this.checkSeq(agent, birth.seq);
+      await this.registry.applyBirth(agent, birth);
+    });
+    const settled = applied.catch(() => {});
+    this.births.set(agentId, settled);
+    void settled.then(() => {
+      if (this.births.get(agentId) === settled) this.births.delete(agentId);
+    });
+    return applied;
   }
 
   private async ingestTelemetry(agent: AgentRow, batch: TelemetryBatch): Promise<void> {
