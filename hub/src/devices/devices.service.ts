@@ -141,7 +141,8 @@ export class DeviceRegistry {
     }
   }
 
-  private async checkHeartbeats(): Promise<void> {
+  /** Marks devices offline that missed three heartbeats (runs every 10 s). */
+  async checkHeartbeats(): Promise<void> {
     try {
       for (const deviceId of await repo.expireSilentDevices(this.db)) {
         this.logger.info({ deviceId }, 'device silent for three heartbeats: offline');
