@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
-import { BrokerLink, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
+import { BrokerLinkPool, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
@@ -12,6 +12,7 @@ import { EventBus } from './events/event-bus.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { createHttpServer } from './http/server.js';
 import { IngestService, registerIngestRoutes } from './ingest/index.js';
+import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
 import { importEstateFile } from './records/index.js';
 
 export const HUB_VERSION = '0.1.0';
@@ -30,9 +31,10 @@ export interface Hub {
   bus: EventBus;
   auth: AuthService;
   broker?: EmbeddedBroker;
-  link: BrokerLink | EmbeddedLink;
+  link: BrokerLinkPool | EmbeddedLink;
   registry: DeviceRegistry;
   ingest: IngestService;
+  telemetry: TelemetryModule;
   http: FastifyInstance;
   /** http://host:port of the API and dashboard. */
   url: string;
@@ -82,9 +84,9 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     const broker = config.MQTT_URL
       ? undefined
       : await run(new EmbeddedBroker(db, logger.child({ module: 'broker' }), { host: config.MQTT_HOST, port: config.MQTT_PORT, portFallback: config.MQTT_PORT_FALLBACK, hubId: config.HUB_ID }));
-    const link: BrokerLink | EmbeddedLink = broker
+    const link: BrokerLinkPool | EmbeddedLink = broker
       ? broker.link
-      : await run(new BrokerLink(logger.child({ module: 'broker-link' }), {
+      : await run(new BrokerLinkPool(logger.child({ module: 'broker-link' }), {
           url: config.MQTT_URL!,
           username: config.MQTT_USERNAME,
           password: config.MQTT_PASSWORD,
@@ -92,12 +94,17 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
           external: true,
           sharedSubscriptions: config.MQTT_SHARED_SUBSCRIPTIONS,
           sharedGroup: config.MQTT_SHARED_GROUP,
-        }));
+        }, config.MQTT_INGEST_CONNECTIONS));
 
     const registry = await run(new DeviceRegistry(db, bus, logger.child({ module: 'devices' })));
+    const telemetry = await run(new TelemetryModule(db, logger.child({ module: 'telemetry' }), {
+      retentionDays: config.TELEMETRY_RETENTION_DAYS,
+      rollupRetentionDays: config.TELEMETRY_ROLLUP_RETENTION_DAYS,
+    }));
     const ingest = await run(new IngestService(db, link, registry, bus, logger.child({ module: 'ingest' }), {
       // With shared subscriptions each hub sees only part of an agent's sequence.
       detectSequenceGaps: !link.sharedSubscriptions,
+      onPersisted: (part) => telemetry.rollups.recordBatch(part),
     }));
 
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
@@ -105,6 +112,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerAuthRoutes(http, auth);
     registerDeviceRoutes(http, db);
     registerIngestRoutes(http, db, ingest);
+    registerTelemetryRoutes(http, telemetry.history);
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
     started.push({ start: async () => {}, stop: () => http.close() });
 
@@ -121,6 +129,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       link,
       registry,
       ingest,
+      telemetry,
       http,
       url: `http://${host}:${port}`,
       mqttUrl: config.MQTT_URL ?? broker!.url,

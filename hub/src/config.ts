@@ -45,6 +45,8 @@ export const configSchema = z.object({
   /** Use `$share/{group}/...` subscriptions so several hubs split the inbound load (MQTT 5 brokers). */
   MQTT_SHARED_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('warden'),
   MQTT_SHARED_SUBSCRIPTIONS: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** External broker with shared subscriptions: connections per hub that share the inbound load (see BrokerLinkPool). */
+  MQTT_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(4),
 
   /** Login sessions last this long. */
   SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),

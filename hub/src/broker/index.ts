@@ -21,4 +21,5 @@ export {
   type PublishOptions,
   type SubscribeOptions,
 } from './broker-link.js';
+export { BrokerLinkPool } from './link-pool.js';
 export { HUB_CLIENT_ID_PREFIX, type BrokerIdentity } from './topic-acl.js';

@@ -6,7 +6,7 @@ import type { DeviceRegistry } from '../devices/index.js';
 import type { AgentRow } from '../devices/devices.repository.js';
 import { saveAgentSeq } from '../devices/devices.repository.js';
 import type { EventBus } from '../events/event-bus.js';
-import { TelemetryWriter, type StoredPoint } from './telemetry-writer.js';
+import { TelemetryWriter, type PersistedHook, type StoredPoint } from './telemetry-writer.js';
 import { insertDeadLetter, insertEvent } from './telemetry.repository.js';
 
 /** What ingest needs of the hub's MQTT connection (see broker/BrokerLink). */
@@ -62,9 +62,9 @@ export class IngestService {
     private readonly registry: DeviceRegistry,
     private readonly bus: EventBus,
     private readonly logger: Logger,
-    private readonly options: { detectSequenceGaps: boolean },
+    private readonly options: { detectSequenceGaps: boolean; onPersisted?: PersistedHook },
   ) {
-    this.writer = new TelemetryWriter(db, logger);
+    this.writer = new TelemetryWriter(db, logger, options.onPersisted);
   }
 
   async start(): Promise<void> {
@@ -72,8 +72,12 @@ export class IngestService {
     for (const r of rows) this.lastSeq.set(r.id, r.last_seq!);
     const handler = (topic: string, payload: Buffer) => this.handle(topic, payload);
     // High-volume data is split among hubs; state and acknowledgements are small and every hub wants them.
-    await this.link.subscribe([`${TOPIC_ROOT}/+/+/telemetry`, `${TOPIC_ROOT}/+/+/event`, `${TOPIC_ROOT}/+/+/device/+/birth`], handler, { shared: true });
-    await this.link.subscribe([`${TOPIC_ROOT}/+/+/state`, `${TOPIC_ROOT}/+/+/cmd/ack`], handler, { shared: false });
+    // Both routes are registered before either SUBACK is awaited: the link may already be delivering what a
+    // resumed session queued while the hub was away, and it drops what matches no route once it has one.
+    await Promise.all([
+      this.link.subscribe([`${TOPIC_ROOT}/+/+/telemetry`, `${TOPIC_ROOT}/+/+/event`, `${TOPIC_ROOT}/+/+/device/+/birth`], handler, { shared: true }),
+      this.link.subscribe([`${TOPIC_ROOT}/+/+/state`, `${TOPIC_ROOT}/+/+/cmd/ack`], handler, { shared: false }),
+    ]);
     this.seqTimer = setInterval(() => void this.persistSeq(), 5_000);
     this.seqTimer.unref();
   }

@@ -12,15 +12,41 @@ export interface StoredPoint {
   live: boolean;
 }
 
+/** What the live (or the replayed) points of a stored batch covered: enough to recompute what depends on them (rollups). */
+export interface PersistedTelemetry {
+  /** Epoch milliseconds of the oldest and newest point. */
+  minTs: number;
+  maxTs: number;
+  /** Store-and-forward replays (reported apart from the live points of the same batch). */
+  historical: boolean;
+  /** The distinct series that received points. */
+  seriesIds: number[];
+  /** Start (epoch ms) of each clock hour the points fall in, ascending: a device with a wrong clock widens minTs..maxTs, not this. */
+  hours: number[];
+}
+
+export type PersistedHook = (part: PersistedTelemetry) => Promise<void>;
+
+interface CoveredRange {
+  minTs: number;
+  maxTs: number;
+  seriesIds: Set<number>;
+  hours: Set<number>;
+}
+
+const HOUR_MS = 3_600_000;
+
 interface Batch {
   columns: PointColumns;
   latest: Map<number, StoredPoint>;
   days: Set<string>;
+  /** What the live and the historical points covered, for the persisted hooks. */
+  covered: { live?: CoveredRange; historical?: CoveredRange };
   waiters: { resolve: () => void }[];
 }
 
 function newBatch(): Batch {
-  return { columns: emptyColumns(), latest: new Map(), days: new Set(), waiters: [] };
+  return { columns: emptyColumns(), latest: new Map(), days: new Set(), covered: {}, waiters: [] };
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
@@ -42,9 +68,15 @@ export class TelemetryWriter {
   duplicates = 0;
   failures = 0;
 
+  /**
+   * @param onPersisted runs after every batch is written, before its points are
+   * acknowledged; if it throws the writer retries the batch (inserting it again is
+   * a no-op), so what it records is as durable as the points (the rollup queue).
+   */
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
+    private readonly onPersisted?: PersistedHook,
     private readonly maxBatchPoints = 20_000,
   ) {}
 
@@ -66,6 +98,12 @@ export class TelemetryWriter {
         const prev = b.latest.get(p.seriesId);
         if (!prev || prev.ts <= p.ts) b.latest.set(p.seriesId, p);
       }
+      const kind = p.live ? 'live' : 'historical';
+      const range = (b.covered[kind] ??= { minTs: p.ts, maxTs: p.ts, seriesIds: new Set(), hours: new Set() });
+      if (p.ts < range.minTs) range.minTs = p.ts;
+      if (p.ts > range.maxTs) range.maxTs = p.ts;
+      range.seriesIds.add(p.seriesId);
+      range.hours.add(Math.floor(p.ts / HOUR_MS) * HOUR_MS);
     }
     const done = new Promise<void>((resolve) => b.waiters.push({ resolve }));
     this.kick();
@@ -122,6 +160,17 @@ export class TelemetryWriter {
         latest.qualities.push(p.quality);
       }
       await upsertLatest(this.db, latest);
+    }
+    if (this.onPersisted) {
+      for (const [kind, range] of Object.entries(batch.covered)) {
+        await this.onPersisted({
+          minTs: range.minTs,
+          maxTs: range.maxTs,
+          historical: kind === 'historical',
+          seriesIds: [...range.seriesIds],
+          hours: [...range.hours].sort((a, b) => a - b),
+        });
+      }
     }
     this.stored += inserted;
     this.duplicates += n - inserted;
