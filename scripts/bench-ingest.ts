@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     // The raw ceiling: the same rows, out to a file and back into the emptied table with COPY.
     const file = path.join(os.tmpdir(), `${database.name}.copy`);
     cleanups.push(async () => fs.rmSync(file, { force: true }));
-    await pipeline(client.query(copyTo('COPY telemetry (series_id, ts, value, value_text, quality) TO STDOUT')), fs.createWriteStream(file));
+    await pipeline(client.query(copyTo('COPY (SELECT series_id, ts, value, value_text, quality FROM telemetry) TO STDOUT')), fs.createWriteStream(file));
     await client.query('TRUNCATE telemetry');
     const copyStart = process.hrtime.bigint();
     await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), client.query(copyFrom('COPY telemetry (series_id, ts, value, value_text, quality) FROM STDIN')));

@@ -69,6 +69,20 @@ describe.each(databaseKinds)('ingest on %s', (kind) => {
     expect(await count(`SELECT count(*)::int AS n FROM telemetry WHERE ts >= to_timestamp($1 / 1000.0)`, [base])).toBe(300);
   });
 
+  it('stores text values exactly, whatever characters they hold', async () => {
+    const texts = ['a"b\\c', '{x,y}', 'NULL', '', '中文 状态', "it's\nfine"];
+    const base = Date.UTC(2026, 10, 27, 9, 0, 0);
+    const msg = encode('telemetry', address, { v: 1, msgId: randomUUID(), seq: seq++, ts: Date.now(), points: texts.map((value, i) => ({ device: 'pump-1', metric: 'status_text', ts: base + i, value })) });
+    await publish(msg.topic, msg.payload);
+    const rows = await waitFor(async () => {
+      const { rows } = await hub.db.query<{ value_text: string | null; value: number | null }>(
+        `SELECT t.value_text, t.value FROM telemetry t JOIN device_metrics m ON m.id = t.series_id WHERE m.name = 'status_text' ORDER BY t.ts`,
+      );
+      return rows.length === texts.length ? rows : undefined;
+    }, 'the text points');
+    expect(rows).toEqual(texts.map((value_text) => ({ value_text, value: null })));
+  });
+
   it('keeps the latest live value, and a historical replay never overwrites it', async () => {
     const now = Date.now();
     const live = telemetry([{ metric: 'running', ts: now, value: true }]);

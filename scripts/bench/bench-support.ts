@@ -63,7 +63,9 @@ export async function spawnHub(env: Record<string, string>): Promise<HubProcess>
   const httpPort = await freePort();
   const mqttPort = await freePort();
   const password = `bench-admin-${randomBytes(6).toString('hex')}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'hub/src/main.ts')], {
+  // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of the hub there when it exits.
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROFILE] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'hub/src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort), MQTT_HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), LOG_LEVEL: 'warn', ADMIN_INITIAL_PASSWORD: password, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

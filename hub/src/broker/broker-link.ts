@@ -91,6 +91,13 @@ const RETRY_MAX_MS = 5_000;
  * - Never acknowledge on a different connection than the message came on: the
  *   broker resends unacknowledged messages with the same packet id after a
  *   reconnect, and a late PUBACK could acknowledge a different message.
+ * - Nothing is acknowledged before a handler exists. A resumed session delivers
+ *   what the broker queued while the hub was away right after CONNACK, and the
+ *   hub starts the link before ingest registers its routes: such messages wait,
+ *   unacknowledged, until the first route is registered (register a consumer's
+ *   routes together, see subscribe()). Only a link that has routes drops what
+ *   matches none of them (a subscription left in the session by an older
+ *   configuration).
  *
  * aedes 1.2 (the embedded broker) refuses MQTT 5, so the link speaks 3.1.1 there;
  * a 3.1.1 session has no expiry, which costs nothing since that broker and its
@@ -105,6 +112,8 @@ export class BrokerLink {
   private chain: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly wakeSleepers = new Set<() => void>();
+  /** Deliveries held until the first route is registered (see deliver). */
+  private readonly routeWaiters = new Set<() => void>();
   private readonly counters = { received: 0, handlerFailures: 0, unrouted: 0, reconnects: 0 };
   /** The subscriptions made for the latest connection. */
   private subscribing: Promise<void> = Promise.resolve();
@@ -230,7 +239,7 @@ export class BrokerLink {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const wake of this.wakeSleepers) wake();
+    for (const wake of [...this.wakeSleepers, ...this.routeWaiters]) wake();
     const client = this.client;
     this.client = undefined;
     if (!client) return;
@@ -252,11 +261,15 @@ export class BrokerLink {
   /**
    * Routes messages matching any of the filters to the handler. Before start() it
    * only registers them; once connected it subscribes at once and rejects if the
-   * broker refuses a filter.
+   * broker refuses a filter. The route takes effect before this returns: messages
+   * held for want of any route go to it at once. A consumer with several routes
+   * registers them together (without awaiting one before the next): once a link
+   * has a route, a message matching none is dropped.
    */
   async subscribe(filters: string[], handler: MessageHandler, options: SubscribeOptions = {}): Promise<void> {
     const route: Route = { filters: [...filters], shared: options.shared ?? true, handler };
     this.routes.push(route);
+    for (const wake of [...this.routeWaiters]) wake();
     const client = this.client;
     if (!client?.connected) return;
     try {
@@ -345,6 +358,18 @@ export class BrokerLink {
   private async deliver(packet: IPublishPacket, epoch: number): Promise<void> {
     const stale = (): boolean => this.stopping || epoch !== this.connectionEpoch;
     if (stale()) throw new Error('not handled: the connection it came on is gone; the broker redelivers it');
+    // A resumed session hands over what was queued for this hub right after CONNACK, which may be before
+    // any module registered its routes: keep it unacknowledged until one does, never drop it as unrouted.
+    while (this.routes.length === 0) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.routeWaiters.delete(wake);
+          resolve();
+        };
+        this.routeWaiters.add(wake);
+      });
+      if (stale()) throw new Error('not handled: no route yet when the link stopped or reconnected; the broker redelivers it');
+    }
     this.counters.received++;
     const topic = packet.topic;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;

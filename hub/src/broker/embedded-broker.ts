@@ -72,6 +72,8 @@ export class EmbeddedBroker {
   /** In-process handlers that see agents' publishes before the publisher's PUBACK (see `link`). */
   private readonly inbound: { filters: string[]; handler: MessageHandler }[] = [];
   private readonly wakeSleepers = new Set<() => void>();
+  /** Agents' publishes held until the first in-process handler is registered (see handleInbound). */
+  private readonly routeWaiters = new Set<() => void>();
   private closing = false;
 
   constructor(
@@ -121,6 +123,7 @@ export class EmbeddedBroker {
   /** Registers an in-process handler for agents' publishes (see `link`). */
   addInbound(filters: string[], handler: MessageHandler): void {
     this.inbound.push({ filters: [...filters], handler });
+    for (const wake of [...this.routeWaiters]) wake();
   }
 
   /** Publishes as the broker itself (commands to agents). */
@@ -210,7 +213,7 @@ export class EmbeddedBroker {
 
   async stop(): Promise<void> {
     this.closing = true;
-    for (const wake of this.wakeSleepers) wake();
+    for (const wake of [...this.wakeSleepers, ...this.routeWaiters]) wake();
     const { aedes, server } = this;
     this.aedes = undefined;
     this.server = undefined;
@@ -288,6 +291,18 @@ export class EmbeddedBroker {
   /** Runs the matching in-process handlers; a failing one is retried until it succeeds or the broker stops. */
   private async handleInbound(packet: InboundPacket): Promise<void> {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    // The broker listens before ingest registers its handlers (a restarted hub: agents reconnect at once).
+    // A message let through then would be acknowledged unhandled, and the agent would drop it from its queue.
+    while (this.inbound.length === 0) {
+      if (this.closing) throw new Error('not handled: the broker stopped before any handler was registered');
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.routeWaiters.delete(wake);
+          resolve();
+        };
+        this.routeWaiters.add(wake);
+      });
+    }
     for (const route of this.inbound) {
       if (!route.filters.some((f) => topicMatches(f, packet.topic))) continue;
       for (let attempt = 1; ; attempt++) {

@@ -10,8 +10,15 @@ export interface SeriesRef {
   type: MetricDefinition['type'];
 }
 
-function seriesKey(agentId: string, device: string, metric: string): string {
-  return `${agentId}\u0000${device}\u0000${metric}`;
+/** agent → device → metric → series: nested maps, so the hot path builds no key strings. */
+type SeriesIndex = Map<string, Map<string, Map<string, SeriesRef>>>;
+
+function indexSeries(index: SeriesIndex, agentId: string, device: string, metric: string, ref: SeriesRef): void {
+  let devices = index.get(agentId);
+  if (!devices) index.set(agentId, (devices = new Map()));
+  let metrics = devices.get(device);
+  if (!metrics) devices.set(device, (metrics = new Map()));
+  metrics.set(metric, ref);
 }
 
 function valueType(value: Point['value']): MetricDefinition['type'] {
@@ -28,7 +35,7 @@ const HEARTBEAT_CHECK_MS = 10_000;
  * map in memory so ingest resolves points without a query per point.
  */
 export class DeviceRegistry {
-  private readonly series = new Map<string, SeriesRef>();
+  private readonly series: SeriesIndex = new Map();
   private readonly devices = new Map<string, number>();
   private readonly agents = new Map<string, repo.AgentRow>();
   private pendingSeen = new Map<number, number>();
@@ -60,7 +67,7 @@ export class DeviceRegistry {
     for (const d of await repo.loadDeviceKeys(this.db)) this.devices.set(`${d.agent_id}\u0000${d.code}`, d.id);
     this.series.clear();
     for (const s of await repo.loadAllSeries(this.db)) {
-      this.series.set(seriesKey(s.agent_id, s.device_code, s.metric), { seriesId: s.series_id, deviceId: s.device_id, type: s.type });
+      indexSeries(this.series, s.agent_id, s.device_code, s.metric, { seriesId: s.series_id, deviceId: s.device_id, type: s.type });
     }
   }
 
@@ -78,7 +85,7 @@ export class DeviceRegistry {
   async applyBirth(agent: repo.AgentRow, birth: DeviceBirth): Promise<number> {
     const { deviceId, series } = await repo.upsertDeviceFromBirth(this.db, agent, birth);
     this.devices.set(`${agent.id}\u0000${birth.device.id}`, deviceId);
-    for (const s of series) this.series.set(seriesKey(agent.id, birth.device.id, s.name), { seriesId: s.id, deviceId, type: s.type });
+    for (const s of series) indexSeries(this.series, agent.id, birth.device.id, s.name, { seriesId: s.id, deviceId, type: s.type });
     this.bus.emit('device.birth', { deviceId, agentId: agent.id, code: birth.device.id });
     this.bus.emit('device.online', { deviceId, online: true, at: new Date(birth.ts) });
     return deviceId;
@@ -86,13 +93,12 @@ export class DeviceRegistry {
 
   /** Resolves a point to its series; registers unknown ones (see repo.ensureSeries). */
   async resolve(agent: repo.AgentRow, point: Point): Promise<SeriesRef> {
-    const key = seriesKey(agent.id, point.device, point.metric);
-    const known = this.series.get(key);
+    const known = this.lookup(agent.id, point.device, point.metric);
     if (known) return known;
     const type = valueType(point.value);
     const created = await repo.ensureSeries(this.db, agent, point.device, point.metric, type);
     const ref = { ...created, type };
-    this.series.set(key, ref);
+    indexSeries(this.series, agent.id, point.device, point.metric, ref);
     this.devices.set(`${agent.id}\u0000${point.device}`, created.deviceId);
     this.logger.warn({ agent: agent.id, device: point.device, metric: point.metric }, 'reading for a metric without a birth: registered it');
     return ref;
@@ -100,7 +106,7 @@ export class DeviceRegistry {
 
   /** Synchronous lookup for the hot path; undefined when the series must be created. */
   lookup(agentId: string, device: string, metric: string): SeriesRef | undefined {
-    return this.series.get(seriesKey(agentId, device, metric));
+    return this.series.get(agentId)?.get(device)?.get(metric);
   }
 
   async deviceId(agent: repo.AgentRow, deviceCode: string): Promise<number> {

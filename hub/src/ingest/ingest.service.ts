@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decode, encode, TOPIC_ROOT, type CommandAck, type DeviceBirth, type DeviceEvent, type ParsedTopic, type TelemetryBatch } from '@warden/protocols';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import type { DeviceRegistry } from '../devices/index.js';
+import type { DeviceRegistry, SeriesRef } from '../devices/index.js';
 import type { AgentRow } from '../devices/devices.repository.js';
 import { saveAgentSeq } from '../devices/devices.repository.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -166,12 +166,15 @@ export class IngestService {
   }
 
   private async ingestTelemetry(agent: AgentRow, batch: TelemetryBatch): Promise<void> {
-    const stored: StoredPoint[] = new Array(batch.points.length);
+    const n = batch.points.length;
+    const stored: StoredPoint[] = new Array(n);
+    const refs: SeriesRef[] = new Array(n);
     const live = !batch.historical;
-    for (let i = 0; i < batch.points.length; i++) {
+    for (let i = 0; i < n; i++) {
       const p = batch.points[i];
       const ref = this.registry.lookup(agent.id, p.device, p.metric) ?? (await this.registry.resolve(agent, p));
       const v = p.value;
+      refs[i] = ref;
       stored[i] = {
         seriesId: ref.seriesId,
         ts: p.ts,
@@ -183,12 +186,7 @@ export class IngestService {
       this.registry.noteSeen(ref.deviceId, p.ts);
     }
     await this.writer.write(stored);
-    if (live) {
-      this.bus.emit('telemetry.points', {
-        agentId: agent.id,
-        points: batch.points.map((p, i) => ({ ...p, seriesId: stored[i].seriesId, deviceId: this.registry.lookup(agent.id, p.device, p.metric)!.deviceId })),
-      });
-    }
+    if (live) this.bus.emit('telemetry.points', { agentId: agent.id, points: batch.points, series: refs });
   }
 
   private async ingestEvent(agent: AgentRow, event: DeviceEvent): Promise<void> {

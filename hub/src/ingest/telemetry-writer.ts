@@ -35,11 +35,13 @@ interface CoveredRange {
 }
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 interface Batch {
   columns: PointColumns;
   latest: Map<number, StoredPoint>;
-  days: Set<string>;
+  /** UTC days (epoch days) the points fall in: their partitions must exist. */
+  days: Set<number>;
   /** What the live and the historical points covered, for the persisted hooks. */
   covered: { live?: CoveredRange; historical?: CoveredRange };
   waiters: { resolve: () => void }[];
@@ -62,7 +64,7 @@ const MAX_RETRY_DELAY_MS = 5_000;
 export class TelemetryWriter {
   private current = newBatch();
   private flushing: Promise<void> | undefined;
-  private readonly knownDays = new Set<string>();
+  private readonly knownDays = new Set<number>();
   private stopped = false;
   stored = 0;
   duplicates = 0;
@@ -87,13 +89,14 @@ export class TelemetryWriter {
 
   write(points: StoredPoint[]): Promise<void> {
     const b = this.current;
+    const trackDays = this.db.storage === 'postgres';
     for (const p of points) {
       b.columns.seriesIds.push(p.seriesId);
       b.columns.ts.push(p.ts);
       b.columns.values.push(p.value);
       b.columns.texts.push(p.text);
       b.columns.qualities.push(p.quality);
-      if (this.db.storage === 'postgres') b.days.add(new Date(p.ts).toISOString().slice(0, 10));
+      if (trackDays) b.days.add(Math.floor(p.ts / DAY_MS));
       if (p.live) {
         const prev = b.latest.get(p.seriesId);
         if (!prev || prev.ts <= p.ts) b.latest.set(p.seriesId, p);
@@ -142,7 +145,7 @@ export class TelemetryWriter {
   private async persist(batch: Batch): Promise<void> {
     const newDays = [...batch.days].filter((d) => !this.knownDays.has(d));
     if (newDays.length) {
-      await ensurePartitions(this.db, newDays);
+      await ensurePartitions(this.db, newDays.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10)));
       for (const d of newDays) this.knownDays.add(d);
     }
     const n = batch.columns.seriesIds.length;

@@ -15,6 +15,36 @@ export function emptyColumns(): PointColumns {
 }
 
 /**
+ * PostgreSQL array literals built directly: node-pg would otherwise convert and
+ * escape every element of every column one by one, a measurable share of the
+ * ingest CPU at 100k points/s. Numbers need no escaping (the protocol admits
+ * only finite ones); text is quoted with backslash escapes.
+ */
+function numberArray(values: readonly (number | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i) out += ',';
+    const v = values[i];
+    out += v === null ? 'NULL' : String(v);
+  }
+  return out + '}';
+}
+
+function textArray(values: readonly (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i) out += ',';
+    const v = values[i];
+    out += v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return out + '}';
+}
+
+function columnParams(c: PointColumns): string[] {
+  return [numberArray(c.seriesIds), numberArray(c.ts), numberArray(c.values), textArray(c.texts), numberArray(c.qualities)];
+}
+
+/**
  * One statement for the whole batch; the primary key (series_id, ts) makes a
  * redelivered reading a no-op. Returns how many rows were new.
  */
@@ -24,7 +54,7 @@ export async function insertTelemetry(db: Queryable, c: PointColumns): Promise<n
      SELECT s, to_timestamp(t / 1000.0), v, x, q
        FROM unnest($1::int[], $2::float8[], $3::float8[], $4::text[], $5::int2[]) AS u(s, t, v, x, q)
      ON CONFLICT DO NOTHING`,
-    [c.seriesIds, c.ts, c.values, c.texts, c.qualities],
+    columnParams(c),
   );
   return rowCount ?? 0;
 }
@@ -37,7 +67,7 @@ export async function upsertLatest(db: Queryable, c: PointColumns): Promise<void
        FROM unnest($1::int[], $2::float8[], $3::float8[], $4::text[], $5::int2[]) AS u(s, t, v, x, q)
      ON CONFLICT (series_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, value_text = EXCLUDED.value_text, quality = EXCLUDED.quality
        WHERE latest_values.ts <= EXCLUDED.ts`,
-    [c.seriesIds, c.ts, c.values, c.texts, c.qualities],
+    columnParams(c),
   );
 }
 
