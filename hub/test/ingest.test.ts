@@ -90,6 +90,7 @@ describe.each(databaseKinds)('ingest on %s', (kind) => {
     const old = telemetry([{ metric: 'running', ts: now + 5_000, value: false }], true);
     await publish(old.topic, old.payload);
     await waitFor(() => count(`SELECT count(*)::int AS n FROM telemetry t JOIN device_metrics m ON m.id = t.series_id WHERE m.name = 'running'`).then((n) => n === 2), 'both rows');
+    await hub.ingest.drain();
     const admin = await hub.login('admin', ADMIN_PASSWORD);
     const device = (await hub.db.query<{ id: number }>(`SELECT id FROM devices WHERE code = 'pump-1'`)).rows[0];
     const res = await hub.http.inject({ url: `/api/devices/${device.id}/latest`, headers: { authorization: `Bearer ${admin}` } });

@@ -13,6 +13,15 @@ import { captureLogger, connectClient, nextEvent, openTestDatabase, recording, u
 
 const MOSQUITTO_URL = process.env.WARDEN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
+/** Polls the captured log until a line matches; rejects after the bound. */
+async function waitForLog(log: CapturedLogger, match: (line: CapturedLogger['lines'][number]) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!log.lines.some(match)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Records handler calls and lets a test wait for them. */
 class HandlerProbe extends EventEmitter {
   readonly calls: { topic: string; payload: string }[] = [];
@@ -168,6 +177,26 @@ describe('broker link to an external broker (Mosquitto, MQTT 5)', () => {
     await probe.waitFor('while-away');
   });
 
+  it('keeps what the session queued while the hub was away when the routes come after start(), as in the hub', async () => {
+    const hubId = `t-late-${randomUUID().slice(0, 8)}`;
+    const first = newLink(hubId, { sharedSubscriptions: 'false' });
+    await first.subscribe([`${base}/late/+/event`, `${base}/late/+/state`], new HandlerProbe().handler());
+    await first.start();
+    await first.stop();
+    await publisher.publishAsync(`${base}/late/a1/event`, 'queued-1', { qos: 1 });
+    await publisher.publishAsync(`${base}/late/a1/state`, 'queued-2', { qos: 1 });
+    // The hub starts its link before ingest registers routes: the resumed session delivers right after CONNACK.
+    const second = newLink(hubId, { sharedSubscriptions: 'false' });
+    await second.start();
+    await waitForLog(log, (l) => l.msg.startsWith('message before any route') && l.topic === `${base}/late/a1/event`, 'the queued message held');
+    const events = new HandlerProbe();
+    const states = new HandlerProbe();
+    await Promise.all([second.subscribe([`${base}/late/+/event`], events.handler()), second.subscribe([`${base}/late/+/state`], states.handler())]);
+    await events.waitFor('queued-1');
+    await states.waitFor('queued-2');
+    expect(second.stats().unrouted).toBe(0);
+  });
+
   it('redelivers a message whose handler had not finished when the link stopped', async () => {
     const hubId = `t-stop-${randomUUID().slice(0, 8)}`;
     const stuck = new HandlerProbe();
@@ -255,7 +284,7 @@ describe('broker link to the embedded broker (MQTT 3.1.1)', () => {
     log = captureLogger();
     db = await openTestDatabase(log.logger);
     secret = (await provisionAgent(db, { id: address.agent, siteId: address.site })).secret;
-    broker = new EmbeddedBroker(db, log.logger, { host: '127.0.0.1', port: 0, portFallback: false, hubId: 'embedded-test' });
+    broker = new EmbeddedBroker(db, log.logger, { host: '127.0.0.1', port: 0, portFallback: false, hubId: 'embedded-test', inProcessHandlers: false });
     await broker.start();
   });
   afterAll(async () => {

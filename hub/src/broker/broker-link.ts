@@ -360,6 +360,7 @@ export class BrokerLink {
     if (stale()) throw new Error('not handled: the connection it came on is gone; the broker redelivers it');
     // A resumed session hands over what was queued for this hub right after CONNACK, which may be before
     // any module registered its routes: keep it unacknowledged until one does, never drop it as unrouted.
+    if (this.routes.length === 0) this.log.debug({ topic: packet.topic }, 'message before any route: held unacknowledged until one is registered');
     while (this.routes.length === 0) {
       await new Promise<void>((resolve) => {
         const wake = (): void => {

@@ -53,7 +53,7 @@ describe('embedded broker', () => {
     secrets = {};
     for (const agent of [alpha.agent, beta.agent, 'agent-off']) secrets[agent] = (await provisionAgent(db, { id: agent, siteId: site })).secret;
     await db.query(`UPDATE agents SET enabled = false WHERE id = 'agent-off'`);
-    broker = new EmbeddedBroker(db, log.logger, { host: '127.0.0.1', port: 0, portFallback: false, hubId: 'test' });
+    broker = new EmbeddedBroker(db, log.logger, { host: '127.0.0.1', port: 0, portFallback: false, hubId: 'test', inProcessHandlers: false });
     await broker.start();
     hub = recording(await connect({ ...broker.hubCredentials, clientId: 'warden-hub-test' }));
     expect(await subscribeCodes(hub.client, ['warden/#'])).toEqual([1]);

@@ -17,6 +17,12 @@ export interface EmbeddedBrokerOptions {
   portFallback: boolean;
   /** HUB_ID: names the hub's internal broker user. */
   hubId: string;
+  /**
+   * Agents' messages are handled in this process, through `link` (the hub's mode): each one waits,
+   * unacknowledged, until the first handler is registered. Default true. False for a broker whose
+   * consumers subscribe over MQTT instead (a BrokerLink with `external: false`).
+   */
+  inProcessHandlers?: boolean;
 }
 
 export interface EmbeddedBrokerStats {
@@ -293,7 +299,9 @@ export class EmbeddedBroker {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     // The broker listens before ingest registers its handlers (a restarted hub: agents reconnect at once).
     // A message let through then would be acknowledged unhandled, and the agent would drop it from its queue.
-    while (this.inbound.length === 0) {
+    const held = this.inbound.length === 0 && this.options.inProcessHandlers !== false;
+    if (held) this.log.debug({ topic: packet.topic }, 'message before any handler: held unacknowledged until one is registered');
+    while (this.inbound.length === 0 && this.options.inProcessHandlers !== false) {
       if (this.closing) throw new Error('not handled: the broker stopped before any handler was registered');
       await new Promise<void>((resolve) => {
         const wake = (): void => {

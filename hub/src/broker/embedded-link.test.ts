@@ -46,6 +46,31 @@ describe('the in-process link to the embedded broker', () => {
     await agent.endAsync();
   });
 
+  it('holds an agent\'s message that arrives before any hub handler is registered, and hands it to the first one', async () => {
+    // As in a restarting hub: the broker listens before ingest registers its handlers, and agents reconnect at once.
+    const log = captureLogger();
+    const fresh = new EmbeddedBroker(db, log.logger, { host: '127.0.0.1', port: 0, portFallback: false, hubId: 'early' });
+    await fresh.start();
+    const agent = await connectClient(fresh.url, { username: address.agent, password: secret, clientId: address.agent });
+    try {
+      let acked = false;
+      const publishing = agent.publishAsync(topics.telemetry(address), 'early-batch', { qos: 1 }).then(() => (acked = true));
+      const deadline = Date.now() + 5_000;
+      while (!log.lines.some((l) => l.msg.startsWith('message before any handler'))) {
+        if (Date.now() > deadline) throw new Error('the early message was not held');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(acked).toBe(false);
+      const handled: string[] = [];
+      await fresh.link.subscribe([topics.telemetry(address)], (_topic, payload) => void handled.push(payload.toString()));
+      await publishing;
+      expect(handled).toEqual(['early-batch']);
+    } finally {
+      await agent.endAsync(true);
+      await fresh.stop();
+    }
+  });
+
   it('publishes to agents as the broker, reaching an agent subscribed to its commands', async () => {
     const agent = recording(await connectClient(broker.url, { username: address.agent, password: secret, clientId: `${address.agent}:cmd` }));
     await agent.client.subscribeAsync(topics.command(address), { qos: 1 });

@@ -52,20 +52,40 @@ function newBatch(): Batch {
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
+/** Statements in flight at once: the database server uses a core per connection. */
+const MAX_CONCURRENT_FLUSHES = 2;
+const LATEST_INTERVAL_MS = 500;
 
 /**
  * Group commit for telemetry: points from many messages are written in one
- * statement. A write starts as soon as the previous one finishes, so under load
- * batches grow by themselves and when idle nothing waits. `write()` resolves only
- * when the points are durable: the caller acknowledges the MQTT message then, so a
- * hub that dies mid-write gets the message redelivered. A failed write (database
- * restarting, connection cut) is retried with back-off, never dropped.
+ * statement. A write starts as soon as a flush slot is free, so under load
+ * batches grow by themselves (up to `maxBatchPoints`; a fuller batch is sealed and
+ * queued) and when idle nothing waits. `write()` resolves only when the points
+ * are durable: the caller acknowledges the MQTT message then, so a hub that dies
+ * mid-write gets the message redelivered. A failed write (database restarting,
+ * connection cut) is retried with back-off, never dropped; the primary key makes
+ * a retried or concurrent duplicate a no-op.
  */
 export class TelemetryWriter {
-  private current = newBatch();
-  private flushing: Promise<void> | undefined;
+  /** Sealed batches waiting for a flush slot, oldest first; `open` takes new points. */
+  private readonly sealed: Batch[] = [];
+  private open = newBatch();
+  private flushes = 0;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
   private readonly knownDays = new Set<number>();
   private stopped = false;
+  /**
+   * Latest live value per series, waiting to be written to latest_values. Under
+   * load it is written at most every LATEST_INTERVAL_MS, one row per series however
+   * many points arrived, instead of with every batch; when ingest is idle at once.
+   * It is derived data: a crash loses only the last moments' latest values, which
+   * the next readings restore.
+   */
+  private latest = new Map<number, StoredPoint>();
+  private latestWriting: Promise<void> | undefined;
+  private latestTimer: NodeJS.Timeout | undefined;
+  private lastLatestWrite = 0;
   stored = 0;
   duplicates = 0;
   failures = 0;
@@ -84,11 +104,15 @@ export class TelemetryWriter {
 
   /** Points buffered and not yet durable. */
   get pending(): number {
-    return this.current.columns.seriesIds.length;
+    return this.open.columns.seriesIds.length + this.sealed.reduce((n, b) => n + b.columns.seriesIds.length, 0);
   }
 
   write(points: StoredPoint[]): Promise<void> {
-    const b = this.current;
+    if (this.open.columns.seriesIds.length + points.length > this.maxBatchPoints && this.open.columns.seriesIds.length > 0) {
+      this.sealed.push(this.open);
+      this.open = newBatch();
+    }
+    const b = this.open;
     const trackDays = this.db.storage === 'postgres';
     for (const p of points) {
       b.columns.seriesIds.push(p.seriesId);
@@ -109,23 +133,38 @@ export class TelemetryWriter {
       range.hours.add(Math.floor(p.ts / HOUR_MS) * HOUR_MS);
     }
     const done = new Promise<void>((resolve) => b.waiters.push({ resolve }));
-    this.kick();
+    this.schedule();
     return done;
   }
 
-  private kick(): void {
-    if (this.flushing || this.pending === 0) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-      this.kick();
+  /** Starts flushes on the next turn of the event loop, so the messages arriving in this one join the batch. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startFlushes();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    // Let the messages that arrived in this tick join the batch.
-    await new Promise((r) => setImmediate(r));
-    const batch = this.current;
-    this.current = newBatch();
+  private startFlushes(): void {
+    while (this.flushes < MAX_CONCURRENT_FLUSHES) {
+      let batch = this.sealed.shift();
+      if (!batch && this.open.columns.seriesIds.length) {
+        batch = this.open;
+        this.open = newBatch();
+      }
+      if (!batch) break;
+      this.flushes += 1;
+      void this.flush(batch).finally(() => {
+        this.flushes -= 1;
+        this.startFlushes();
+      });
+    }
+    if (this.flushes === 0 && this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private async flush(batch: Batch): Promise<void> {
     let delay = 100;
     for (;;) {
       try {
@@ -133,13 +172,54 @@ export class TelemetryWriter {
         break;
       } catch (err) {
         this.failures += 1;
-        if (this.stopped) throw err;
+        if (this.stopped) return;
         this.logger.warn({ err: (err as Error).message, points: batch.columns.seriesIds.length, retryInMs: delay }, 'telemetry write failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
       }
     }
     for (const w of batch.waiters) w.resolve();
+    this.noteLatest(batch.latest);
+  }
+
+  private noteLatest(values: Map<number, StoredPoint>): void {
+    for (const [seriesId, p] of values) {
+      const prev = this.latest.get(seriesId);
+      if (!prev || prev.ts <= p.ts) this.latest.set(seriesId, p);
+    }
+    if (!this.latest.size || this.latestWriting || this.latestTimer) return;
+    const wait = this.lastLatestWrite + LATEST_INTERVAL_MS - Date.now();
+    if (wait <= 0 || (this.flushes <= 1 && this.pending === 0)) return void this.writeLatest();
+    this.latestTimer = setTimeout(() => {
+      this.latestTimer = undefined;
+      void this.writeLatest();
+    }, wait);
+  }
+
+  private writeLatest(): Promise<void> {
+    if (this.latestWriting || !this.latest.size) return this.latestWriting ?? Promise.resolve();
+    const values = this.latest;
+    this.latest = new Map();
+    this.lastLatestWrite = Date.now();
+    const columns = emptyColumns();
+    // In series order, so that two hubs upserting overlapping rows lock them in the same order.
+    for (const p of [...values.values()].sort((a, b) => a.seriesId - b.seriesId)) {
+      columns.seriesIds.push(p.seriesId);
+      columns.ts.push(p.ts);
+      columns.values.push(p.value);
+      columns.texts.push(p.text);
+      columns.qualities.push(p.quality);
+    }
+    this.latestWriting = upsertLatest(this.db, columns)
+      .catch((err: Error) => {
+        this.logger.warn({ err: err.message, series: values.size }, 'could not write latest values; retrying with the next ones');
+        this.noteLatest(values);
+      })
+      .finally(() => {
+        this.latestWriting = undefined;
+        if (this.latest.size && !this.stopped) this.noteLatest(new Map());
+      });
+    return this.latestWriting;
   }
 
   private async persist(batch: Batch): Promise<void> {
@@ -149,21 +229,7 @@ export class TelemetryWriter {
       for (const d of newDays) this.knownDays.add(d);
     }
     const n = batch.columns.seriesIds.length;
-    let inserted = 0;
-    for (let i = 0; i < n; i += this.maxBatchPoints) {
-      inserted += await insertTelemetry(this.db, slice(batch.columns, i, i + this.maxBatchPoints));
-    }
-    if (batch.latest.size) {
-      const latest = emptyColumns();
-      for (const p of batch.latest.values()) {
-        latest.seriesIds.push(p.seriesId);
-        latest.ts.push(p.ts);
-        latest.values.push(p.value);
-        latest.texts.push(p.text);
-        latest.qualities.push(p.quality);
-      }
-      await upsertLatest(this.db, latest);
-    }
+    const inserted = await insertTelemetry(this.db, batch.columns);
     if (this.onPersisted) {
       for (const [kind, range] of Object.entries(batch.covered)) {
         await this.onPersisted({
@@ -181,25 +247,21 @@ export class TelemetryWriter {
 
   /** Waits for everything buffered to be written. */
   async drain(): Promise<void> {
-    while (this.flushing || this.pending > 0) {
-      this.kick();
-      await this.flushing;
+    if (this.flushes > 0 || this.pending > 0) {
+      const done = new Promise<void>((resolve) => this.idle.push(resolve));
+      this.schedule();
+      await done;
     }
+    clearTimeout(this.latestTimer);
+    this.latestTimer = undefined;
+    await this.latestWriting;
+    await this.writeLatest();
   }
 
   async stop(): Promise<void> {
+    // From now on a failing write is tried once more and then given up: its messages stay
+    // unacknowledged, and the broker or the agent's queue delivers them again.
     this.stopped = true;
-    await this.drain().catch(() => {});
+    await this.drain();
   }
-}
-
-function slice(c: PointColumns, from: number, to: number): PointColumns {
-  if (from === 0 && to >= c.seriesIds.length) return c;
-  return {
-    seriesIds: c.seriesIds.slice(from, to),
-    ts: c.ts.slice(from, to),
-    values: c.values.slice(from, to),
-    texts: c.texts.slice(from, to),
-    qualities: c.qualities.slice(from, to),
-  };
 }
