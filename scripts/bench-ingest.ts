@@ -72,11 +72,11 @@ async function main(): Promise<void> {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const stats = await hub.get<{ pointsStored: number }>('/api/ingest/stats');
+        const stats = await hub.get<{ pointsStored: number; pointsPending: number }>('/api/ingest/stats');
         samples.push({ t: (Date.now() - start) / 1000, stored: stats.pointsStored });
         const last = samples.at(-1)!;
         const prev = samples.at(-2);
-        if (prev) log(`t=${last.t.toFixed(0)}s stored=${last.stored} (${Math.round((last.stored - prev.stored) / (last.t - prev.t))} points/s), rss=${hub.peakRssMb()} MiB`);
+        if (prev) log(`t=${last.t.toFixed(0)}s stored=${last.stored} (${Math.round((last.stored - prev.stored) / (last.t - prev.t))} points/s), pending=${stats.pointsPending}, peak rss=${hub.peakRssMb()} MiB`);
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();

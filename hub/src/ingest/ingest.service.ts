@@ -112,6 +112,18 @@ export class IngestService {
   /** Handles one MQTT message; resolves when it is durable (then it may be acknowledged). */
   async handle(topic: string, payload: Buffer): Promise<void> {
     this.counters.received += 1;
+    if (!topic.endsWith('/telemetry')) return this.handleDecoded(topic, payload);
+    // Backpressure before parsing: a waiting message costs its raw bytes, not its parsed points
+    // (a point takes about 80 bytes of JSON).
+    const release = await this.writer.room(Math.ceil(payload.length / 80));
+    try {
+      await this.handleDecoded(topic, payload, release);
+    } finally {
+      release();
+    }
+  }
+
+  private async handleDecoded(topic: string, payload: Buffer, release?: () => void): Promise<void> {
     const result = decode(topic, payload);
     if (!result.ok) return this.reject(topic, result.kind, undefined, result.reason, payload);
     if (result.kind === 'deviceBirth') return this.ingestBirth(result.topic, topic, result.message, payload);
@@ -126,7 +138,7 @@ export class IngestService {
         return this.registry.setAgentState(agent.id, result.message.state === 'online', result.message.session, result.message.agentVersion, result.message.ts);
       case 'telemetry':
         this.checkSeq(agent, result.message.seq);
-        return this.ingestTelemetry(agent, result.message);
+        return this.ingestTelemetry(agent, result.message, release);
       case 'event':
         this.checkSeq(agent, result.message.seq);
         return this.ingestEvent(agent, result.message);
@@ -165,7 +177,7 @@ export class IngestService {
     return applied;
   }
 
-  private async ingestTelemetry(agent: AgentRow, batch: TelemetryBatch): Promise<void> {
+  private async ingestTelemetry(agent: AgentRow, batch: TelemetryBatch, release?: () => void): Promise<void> {
     const n = batch.points.length;
     const stored: StoredPoint[] = new Array(n);
     const refs: SeriesRef[] = new Array(n);
@@ -185,7 +197,9 @@ export class IngestService {
       };
       this.registry.noteSeen(ref.deviceId, p.ts);
     }
-    await this.writer.write(stored);
+    const written = this.writer.write(stored);
+    release?.(); // the points are counted as pending now
+    await written;
     if (live) this.bus.emit('telemetry.points', { agentId: agent.id, points: batch.points, series: refs });
   }
 

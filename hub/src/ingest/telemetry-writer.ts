@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import { emptyColumns, ensurePartitions, insertTelemetry, upsertLatest, type PointColumns } from './telemetry.repository.js';
+import { copyTelemetry, emptyColumns, ensurePartitions, upsertLatest, type PointColumns } from './telemetry.repository.js';
 
 export interface StoredPoint {
   seriesId: number;
@@ -73,6 +73,8 @@ export class TelemetryWriter {
   private flushes = 0;
   private scheduled = false;
   private idle: (() => void)[] = [];
+  private roomWaiters: { points: number; admit: () => void }[] = [];
+  private reserved = 0;
   private readonly knownDays = new Set<number>();
   private stopped = false;
   /**
@@ -100,11 +102,34 @@ export class TelemetryWriter {
     private readonly logger: Logger,
     private readonly onPersisted?: PersistedHook,
     private readonly maxBatchPoints = 20_000,
+    private readonly maxPendingPoints = 3 * maxBatchPoints,
   ) {}
 
   /** Points buffered and not yet durable. */
   get pending(): number {
     return this.open.columns.seriesIds.length + this.sealed.reduce((n, b) => n + b.columns.seriesIds.length, 0);
+  }
+
+  /**
+   * Resolves when fewer than `maxPendingPoints` wait to be written: ingest awaits
+   * it before it even parses a message, so when the database falls behind the hub
+   * stops reading (the broker holds the PUBACK, the agent's disk queue grows)
+   * instead of buffering without bound.
+   */
+  async room(estimatedPoints: number): Promise<() => void> {
+    // Reserved until the message's points are written or it is rejected: messages parsed side by side count too.
+    if (this.pending + this.reserved >= this.maxPendingPoints) {
+      await new Promise<void>((resolve) => this.roomWaiters.push({ points: estimatedPoints, admit: resolve }));
+    } else {
+      this.reserved += estimatedPoints;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reserved -= estimatedPoints;
+      this.releaseRoom();
+    };
   }
 
   write(points: StoredPoint[]): Promise<void> {
@@ -156,12 +181,21 @@ export class TelemetryWriter {
       }
       if (!batch) break;
       this.flushes += 1;
+      this.releaseRoom();
       void this.flush(batch).finally(() => {
         this.flushes -= 1;
         this.startFlushes();
       });
     }
     if (this.flushes === 0 && this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private releaseRoom(): void {
+    while (this.roomWaiters.length && this.pending + this.reserved < this.maxPendingPoints) {
+      const waiter = this.roomWaiters.shift()!;
+      this.reserved += waiter.points;
+      waiter.admit();
+    }
   }
 
   private async flush(batch: Batch): Promise<void> {
@@ -229,7 +263,7 @@ export class TelemetryWriter {
       for (const d of newDays) this.knownDays.add(d);
     }
     const n = batch.columns.seriesIds.length;
-    const inserted = await insertTelemetry(this.db, batch.columns);
+    const inserted = await copyTelemetry(this.db, batch.columns);
     if (this.onPersisted) {
       for (const [kind, range] of Object.entries(batch.covered)) {
         await this.onPersisted({

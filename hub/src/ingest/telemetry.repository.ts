@@ -1,4 +1,7 @@
-import type { Queryable } from '../db/database.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Database, Queryable } from '../db/database.js';
 
 /** Column arrays of a batch of readings, ready for `unnest`. */
 export interface PointColumns {
@@ -57,6 +60,38 @@ export async function insertTelemetry(db: Queryable, c: PointColumns): Promise<n
     columnParams(c),
   );
   return rowCount ?? 0;
+}
+
+/** COPY text format: backslash, tab, newline and carriage return are escaped; \N is NULL. */
+function copyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/**
+ * COPY, the fastest bulk path (about twice the rows per second of the unnest
+ * INSERT on the test machine), on a PostgreSQL server. COPY has no ON CONFLICT:
+ * a batch holding a point already stored (an MQTT redelivery, rare) fails whole
+ * on the primary key and is written again through insertTelemetry, which skips
+ * the duplicates. PGlite takes the unnest path (COPY FROM STDIN crashes it).
+ */
+export async function copyTelemetry(db: Database, c: PointColumns): Promise<number> {
+  if (db.kind !== 'postgres') return insertTelemetry(db, c);
+  const client = await db.pool.connect();
+  try {
+    const rows = new Array<string>(c.seriesIds.length);
+    for (let i = 0; i < rows.length; i++) {
+      const v = c.values[i];
+      const x = c.texts[i];
+      rows[i] = `${c.seriesIds[i]}\t${new Date(c.ts[i]).toISOString()}\t${v === null ? '\\N' : v}\t${x === null ? '\\N' : copyText(x)}\t${c.qualities[i]}\n`;
+    }
+    await pipeline(Readable.from([rows.join('')]), client.query(copyFrom('COPY telemetry (series_id, ts, value, value_text, quality) FROM STDIN')));
+    return rows.length;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    return insertTelemetry(db, c);
+  } finally {
+    client.release();
+  }
 }
 
 /** Latest value per series; never moves backwards in time. `c` must hold each series once. */
