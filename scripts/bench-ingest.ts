@@ -4,9 +4,9 @@
  * points are written straight into the same table with COPY, the raw ceiling.
  * Prints progress to stderr and one final JSON line to stdout.
  *
- * Options (environment): BENCH_SECONDS (36), BENCH_AGENTS (8), BENCH_GENERATORS (2),
- * BENCH_DEVICES (50 per agent), BENCH_METRICS (10), BENCH_BATCH (1000 points),
- * BENCH_WINDOW (8 unacknowledged batches per agent), BENCH_BROKER (embedded | mosquitto).
+ * Options (environment): BENCH_SECONDS (36), BENCH_AGENTS (32), BENCH_GENERATORS (2),
+ * BENCH_DEVICES (20 per agent), BENCH_METRICS (10), BENCH_BATCH (1000 points),
+ * BENCH_WINDOW (8 unacknowledged batches per agent). The hub uses its embedded broker.
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,9 +24,9 @@ import { createDatabase, log, onExit, ROOT, spawnHub } from './bench/bench-suppo
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const seconds = env('BENCH_SECONDS', 36);
-const agentCount = env('BENCH_AGENTS', 8);
+const agentCount = env('BENCH_AGENTS', 32);
 const generators = env('BENCH_GENERATORS', 2);
-const devices = env('BENCH_DEVICES', 50);
+const devices = env('BENCH_DEVICES', 20);
 const metrics = env('BENCH_METRICS', 10);
 const batch = env('BENCH_BATCH', 1000);
 const window = env('BENCH_WINDOW', 8);
