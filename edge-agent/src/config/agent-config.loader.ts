@@ -1,27 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
+import { fieldIssues, ValidationError } from '@warden/protocols';
 import { agentConfigSchema, type AgentConfig } from './agent-config.schema.js';
 
 /** A config that cannot be used; the message names the file and every bad field. */
-export class AgentConfigError extends Error {
+export class AgentConfigError extends ValidationError {
   override name = 'AgentConfigError';
-  constructor(
-    readonly source: string,
-    readonly issues: readonly { path: string; message: string }[],
-  ) {
-    super(`${source}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
-  }
-}
-
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
 /** Validates a config given as a value (e.g. from estateToAgentConfigs); `source` names it in errors. */
 export function parseAgentConfig(value: unknown, source = 'agent config'): AgentConfig {
   const result = agentConfigSchema.safeParse(value);
-  if (!result.success) throw new AgentConfigError(source, issuesOf(result.error));
+  if (!result.success) throw new AgentConfigError(source, fieldIssues(result.error));
   return result.data;
 }
 

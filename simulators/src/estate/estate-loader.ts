@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import { fieldIssues, ValidationError } from '@warden/protocols';
 import { faultApplies } from '../faults/fault-catalog.js';
 import type { ScenarioStep } from '../simulation/simulated-device.schema.js';
 import { estateSchema, scenarioFileSchema, type Estate } from './estate.schema.js';
 
 /** A file that does not describe a valid estate or scenario; the message names the file and each bad field. */
-export class EstateError extends Error {
+export class EstateError extends ValidationError {
   override name = 'EstateError';
-  constructor(
-    readonly source: string,
-    readonly issues: readonly { path: string; message: string }[],
-  ) {
-    super(`${source}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
-  }
-}
-
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
 function readJson(path: string): unknown {
@@ -36,7 +26,7 @@ function readJson(path: string): unknown {
 /** Validates an estate given as a value; `source` names it in errors. */
 export function parseEstate(value: unknown, source = 'estate'): Estate {
   const result = estateSchema.safeParse(value);
-  if (!result.success) throw new EstateError(source, issuesOf(result.error));
+  if (!result.success) throw new EstateError(source, fieldIssues(result.error));
   return result.data;
 }
 
@@ -51,7 +41,7 @@ export function loadEstate(path: string): Estate {
  */
 export function loadScenario(path: string, estate: Estate): ScenarioStep[] {
   const result = scenarioFileSchema.safeParse(readJson(path));
-  if (!result.success) throw new EstateError(path, issuesOf(result.error));
+  if (!result.success) throw new EstateError(path, fieldIssues(result.error));
   const types = new Map(estate.buildings.flatMap((b) => b.devices.map((d) => [d.id, d.type] as const)));
   const issues: { path: string; message: string }[] = [];
   result.data.forEach((step, i) => {
