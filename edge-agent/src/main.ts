@@ -45,6 +45,9 @@ function shutdown(signal: NodeJS.Signals): void {
   logger.info({ signal }, 'stopping');
   agent.stop().then(
     () => {
+      // One line a supervisor (or a test) can read: how many readings this run collected and what
+      // stayed queued. pino writes stdout synchronously, so the line is out before the exit.
+      logger.info({ status: agent.status() }, 'final status');
       // stop() releases every handle, so the process would end by itself; exit explicitly in case a
       // library keeps one alive.
       process.exit(0);

@@ -3,6 +3,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, topics, type DecodeResult } from '@warden/protocols';
 import { removeTempDirs, testConfig, testLogger } from '../testing/agent-fixtures.js';
+import { startPrivateMosquitto } from '../testing/private-mosquitto.js';
 import { waitFor } from '../testing/wait-for.js';
 import { EdgeAgent } from './edge-agent.js';
 
@@ -53,5 +54,39 @@ describe('EdgeAgent against Mosquitto (MQTT 5)', () => {
     const goodbye = await waitFor(() => seen.find((m) => m.kind === 'state' && m.message.state === 'offline'), 5000, 'the offline state');
     expect(goodbye.message).toMatchObject({ session });
     expect(agent.status().queue.pending).toBe(0);
+  });
+});
+
+describe('EdgeAgent against a Mosquitto with no hub subscribed (MQTT 5)', () => {
+  // Mosquitto accepts a publish nobody subscribes to with PUBACK reason 0x10 and discards it: as after a
+  // broker restart, before the hubs have made their (shared) subscriptions again.
+  it('keeps what the broker accepted with no subscriber queued, and delivers it once one subscribes', async () => {
+    const broker = await startPrivateMosquitto();
+    const config = testConfig(broker.url);
+    const agent = new EdgeAgent(config, { logger: testLogger });
+    const seqs = new Set<number>();
+    let observer: MqttClient | undefined;
+    try {
+      await agent.start();
+      await waitFor(() => agent.status().outbox.noSubscriber > 0, 5000, 'a publish answered "no matching subscribers"');
+      expect(agent.status().queue.ackedThrough).toBe(-1);
+
+      observer = await connectAsync(broker.url, { protocolVersion: 5, clientId: `${config.agent}:hub` });
+      observer.on('message', (topic, payload) => {
+        const result = decode(topic, payload);
+        if (result.ok && (result.kind === 'deviceBirth' || result.kind === 'telemetry' || result.kind === 'event')) seqs.add(result.message.seq);
+      });
+      await observer.subscribeAsync(`warden/v1/${config.site}/${config.agent}/#`, { qos: 1 });
+      await waitFor(() => agent.status().queue.ackedThrough > 10, 10_000, 'the queue to move again');
+    } finally {
+      await agent.stop();
+      await observer?.endAsync();
+      await broker.stop();
+      removeTempDirs();
+    }
+    const { queue } = agent.status();
+    expect(queue.pending).toBe(0);
+    const missing = Array.from({ length: queue.nextSeq }, (_, seq) => seq).filter((seq) => !seqs.has(seq));
+    expect(missing).toEqual([]);
   });
 });

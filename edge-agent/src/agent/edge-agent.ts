@@ -241,7 +241,7 @@ export class EdgeAgent {
       protocolVersion: connection?.protocolVersion,
       connects: this.#link?.connects ?? 0,
       queue: this.#queue?.stats() ?? { nextSeq: 0, ackedThrough: -1, pending: 0, outstanding: 0, dropped: 0, lost: 0, bytes: 0, segments: 0 },
-      outbox: this.#outbox?.stats() ?? { inFlight: 0, delivered: 0, rejected: 0 },
+      outbox: this.#outbox?.stats() ?? { inFlight: 0, delivered: 0, rejected: 0, noSubscriber: 0 },
       pointsCollected: this.#pointsCollected,
       eventsQueued: this.#eventsQueued,
       commands: { received: this.#commandsReceived, invalid: this.#commandsInvalid },

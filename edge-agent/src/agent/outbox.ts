@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import {
   deviceBirthSchema,
@@ -44,11 +45,18 @@ export interface OutboxStats {
   delivered: number;
   /** Records the broker refused three times (e.g. not authorised), then set aside so the queue moves on. */
   rejected: number;
+  /** Publishes the broker accepted with no subscriber for them (MQTT 5 reason 0x10): kept queued and sent again. */
+  noSubscriber: number;
 }
 
 /** A publish the broker refused is retried this many times, then dropped. */
 const MAX_REJECTIONS = 3;
 const RETRY_AFTER_REJECTION_MS = 1000;
+/** MQTT 5 PUBACK reason code 0x10, "No matching subscribers" (MQTT 5 §3.4.2.1). */
+const NO_MATCHING_SUBSCRIBERS = 0x10;
+/** Back-off while the broker has no subscriber (no hub) for the agent's data. */
+const NO_SUBSCRIBER_RETRY_FIRST_MS = 250;
+const NO_SUBSCRIBER_RETRY_MAX_MS = 10_000;
 
 /**
  * Store-and-forward: every data message gets the next seq and a message id,
@@ -64,6 +72,15 @@ const RETRY_AFTER_REJECTION_MS = 1000;
  * was down, or queued before the current connection and older than
  * `historicalAfterMs` (the old link had died unnoticed). What is queued during
  * the current connection is live, even if it waits behind a backlog.
+ *
+ * A PUBACK says the broker took the message, not that a hub will get it: an
+ * MQTT 5 broker with no matching subscriber accepts and discards it, answering
+ * reason 0x10 (No matching subscribers), which MQTT.js reports as success. That
+ * is the case while no hub is subscribed: before the first hub ever connects,
+ * after a hub's session expired, and after a Mosquitto 2.0 restart, which does
+ * not restore shared subscriptions (`$share/...`) from its persistence until the
+ * hubs subscribe again. Such a message stays queued; sending pauses and resumes
+ * with back-off, oldest unacknowledged first, until a subscriber takes it.
  */
 export class Outbox {
   readonly #queue: DiskQueue<QueuedMessage>;
@@ -76,6 +93,13 @@ export class Outbox {
   #retryTimer: NodeJS.Timeout | undefined;
   #delivered = 0;
   #rejected = 0;
+  #noSubscriber = 0;
+  /** Packet ids the current connection's broker answered with 0x10 (see the class comment). */
+  readonly #unsubscribedIds = new Set<number>();
+  #unwatchPubacks: (() => void) | undefined;
+  /** While set, sending is paused until a subscriber may be back. */
+  #noSubscriberTimer: NodeJS.Timeout | undefined;
+  #noSubscriberDelayMs = 0;
   #pumping = false;
   readonly #idleWaiters = new Set<() => void>();
 
@@ -87,7 +111,7 @@ export class Outbox {
   }
 
   stats(): OutboxStats {
-    return { inFlight: this.#inFlight.size, delivered: this.#delivered, rejected: this.#rejected };
+    return { inFlight: this.#inFlight.size, delivered: this.#delivered, rejected: this.#rejected, noSubscriber: this.#noSubscriber };
   }
 
   /**
@@ -116,6 +140,12 @@ export class Outbox {
   /** Starts sending on a fresh connection, oldest unacknowledged message first. */
   attach(connection: LinkConnection): void {
     this.#connection = connection;
+    // MQTT.js passes the PUBACK's reason code to no callback when it is 0x10: read it off the packet.
+    const onPacket = (packet: Packet): void => {
+      if (packet.cmd === 'puback' && packet.reasonCode === NO_MATCHING_SUBSCRIBERS && packet.messageId !== undefined) this.#unsubscribedIds.add(packet.messageId);
+    };
+    connection.client.on('packetreceive', onPacket);
+    this.#unwatchPubacks = () => connection.client.off('packetreceive', onPacket);
     this.#queue.rewind();
     this.pump();
   }
@@ -126,6 +156,9 @@ export class Outbox {
     this.#inFlight.clear();
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    this.#stopWatchingPubacks();
+    clearTimeout(this.#noSubscriberTimer);
+    this.#noSubscriberTimer = undefined;
     this.#queue.rewind();
     // Nothing will drain while disconnected: let waiters go now.
     for (const waiter of [...this.#idleWaiters]) waiter();
@@ -153,7 +186,7 @@ export class Outbox {
   /** Sends queued messages while the window has room. */
   pump(): void {
     const connection = this.#connection;
-    if (!connection || this.#pumping) return;
+    if (!connection || this.#pumping || this.#noSubscriberTimer) return;
     this.#pumping = true;
     try {
       const window = Math.min(this.#options.maxInFlight, connection.receiveMaximum ?? Number.POSITIVE_INFINITY);
@@ -192,7 +225,7 @@ export class Outbox {
 
   #publish(connection: LinkConnection, seq: number, out: Outbound): void {
     this.#inFlight.add(seq);
-    connection.client.publish(out.topic, out.payload, out.options, (err) => {
+    connection.client.publish(out.topic, out.payload, out.options, (err, packet) => {
       // Callbacks of a connection we already left behind mean nothing: its in-flight set was rewound.
       if (this.#connection !== connection) return;
       this.#inFlight.delete(seq);
@@ -201,6 +234,15 @@ export class Outbox {
         // going away, and the close that follows rewinds the queue.
         if (typeof (err as Error & { code?: unknown }).code === 'number') this.#onRejected(seq, err);
         return;
+      }
+      const messageId = (packet as { messageId?: number } | undefined)?.messageId;
+      if (messageId !== undefined && this.#unsubscribedIds.delete(messageId)) {
+        this.#onNoSubscriber(seq);
+        return;
+      }
+      if (this.#noSubscriberDelayMs > 0) {
+        this.#noSubscriberDelayMs = 0;
+        this.#log.info({ seq }, 'outbox: the broker has a subscriber again; delivering the queue');
       }
       this.#rejections.delete(seq);
       this.#queue.ack(seq);
@@ -236,6 +278,33 @@ export class Outbox {
     }, RETRY_AFTER_REJECTION_MS);
   }
 
+  /**
+   * The broker accepted `seq` but had no subscriber for it (no hub listening): it is not delivered.
+   * Sending pauses, then everything unacknowledged goes out again, oldest first, with growing pauses
+   * while the broker still has no subscriber.
+   */
+  #onNoSubscriber(seq: number): void {
+    this.#noSubscriber += 1;
+    if (this.#noSubscriberTimer) return;
+    const first = this.#noSubscriberDelayMs === 0;
+    this.#noSubscriberDelayMs = first ? NO_SUBSCRIBER_RETRY_FIRST_MS : Math.min(this.#noSubscriberDelayMs * 2, NO_SUBSCRIBER_RETRY_MAX_MS);
+    const log = first ? this.#log.warn.bind(this.#log) : this.#log.debug.bind(this.#log);
+    log({ seq, retryInMs: this.#noSubscriberDelayMs }, 'outbox: the broker has no subscriber for our data (no hub listening); keeping it queued');
+    this.#noSubscriberTimer = setTimeout(() => {
+      this.#noSubscriberTimer = undefined;
+      if (!this.#connection) return;
+      this.#inFlight.clear();
+      this.#queue.rewind();
+      this.pump();
+    }, this.#noSubscriberDelayMs);
+  }
+
+  #stopWatchingPubacks(): void {
+    this.#unwatchPubacks?.();
+    this.#unwatchPubacks = undefined;
+    this.#unsubscribedIds.clear();
+  }
+
   #notifyIfIdle(): void {
     if (this.#idleWaiters.size === 0 || !this.idle) return;
     for (const waiter of [...this.#idleWaiters]) waiter();
@@ -244,6 +313,9 @@ export class Outbox {
   close(): void {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    clearTimeout(this.#noSubscriberTimer);
+    this.#noSubscriberTimer = undefined;
+    this.#stopWatchingPubacks();
     for (const waiter of [...this.#idleWaiters]) waiter();
   }
 }

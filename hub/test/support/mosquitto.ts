@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trackChild } from './child-processes.js';
 import { waitFor } from './wait.js';
 
 /** The ACL the docker-compose Mosquitto uses: tests run the same file. */
@@ -63,6 +64,8 @@ export async function startMosquitto(users: Record<string, string>): Promise<Mos
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    // Killed with the test process if it exits without close() (a crash, a hook that timed out).
+    trackChild(child);
     const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
     let dead = false;
     void exited.then(() => (dead = true));
