@@ -11,7 +11,7 @@ COPY simulators/package.json simulators/
 COPY dashboard/package.json dashboard/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build --workspace dashboard && chown -R node:node /app
+RUN npm run build --workspace dashboard && mkdir -p /app/data/queue && chown -R node:node /app
 USER node
 ENV NODE_ENV=production HTTP_PORT=8080 DATA_DIR=/app/data
 EXPOSE 8080 1883

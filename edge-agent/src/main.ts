@@ -1,24 +1,74 @@
 /**
- * Runs one edge agent: `tsx edge-agent/src/main.ts --config building-a.json`.
+ * Runs one edge agent, from its config file or from an estate file:
+ *
+ *   tsx edge-agent/src/main.ts --config building-a.json
+ *   MQTT_URL=mqtt://broker:1883 AGENT_SECRET=… tsx edge-agent/src/main.ts \
+ *     --estate simulators/estates/demo.json --building bldg-a --queue-dir data/queue
+ *
+ * The estate form runs the building's simulated devices (docker-compose uses it);
+ * the broker URL and the agent's secret come from the environment, never from the
+ * command line (where `ps` would show them). `--health-file` is touched every 10 s
+ * while the agent is connected, for container health checks.
  * SIGINT/SIGTERM stop it gracefully (queue flushed, offline state published,
  * disconnect) and the process exits 0. A second signal exits at once.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ValidationError } from '@warden/protocols';
+import { agentIdOf, estateToAgentConfigs, loadEstate } from '@warden/simulators';
 import { pino } from 'pino';
-import { AgentConfigError, loadAgentConfig } from './config/agent-config.loader.js';
+import { loadAgentConfig, parseAgentConfig } from './config/agent-config.loader.js';
+import type { AgentConfig } from './config/agent-config.schema.js';
 import { EdgeAgent } from './agent/edge-agent.js';
 
-const usage = 'usage: edge-agent --config <agent-config.json>';
+const usage = [
+  'usage: edge-agent --config <agent-config.json> [--health-file <path>]',
+  '       edge-agent --estate <estate.json> --building <id> [--queue-dir <dir>] [--health-file <path>]',
+  '                  (env MQTT_URL, AGENT_SECRET)',
+].join('\n');
 
-function parseCli(): string {
+interface Cli {
+  config: () => AgentConfig;
+  healthFile?: string;
+}
+
+function parseCli(): Cli {
   try {
-    const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        estate: { type: 'string' },
+        building: { type: 'string' },
+        'queue-dir': { type: 'string' },
+        'health-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     if (values.help) {
       console.log(usage);
       process.exit(0);
     }
-    if (!values.config) throw new Error('--config is required');
-    return values.config;
+    const healthFile = values['health-file'];
+    if (values.config) return { config: () => loadAgentConfig(values.config!), healthFile };
+    if (!values.estate || !values.building) throw new Error('give --config, or --estate and --building');
+    const { estate: estateFile, building } = values;
+    const queueDir = resolve(values['queue-dir'] ?? 'data/queue');
+    return {
+      healthFile,
+      config: () => {
+        const mqttUrl = process.env.MQTT_URL;
+        if (!mqttUrl) throw new Error('MQTT_URL: required with --estate (the broker to connect to)');
+        const estate = loadEstate(estateFile);
+        const agentId = agentIdOf(building);
+        const secret = process.env.AGENT_SECRET;
+        const config = estateToAgentConfigs(estate, { mqttUrl, queueDir, credentials: () => (secret ? { username: agentId, password: secret } : undefined) }).find(
+          (c) => c.agent === agentId,
+        );
+        if (!config) throw new Error(`--building ${building}: not a building of ${estateFile} (${estate.buildings.map((b) => b.id).join(', ')})`);
+        return parseAgentConfig(config, `${estateFile} building ${building}`);
+      },
+    };
   } catch (err) {
     console.error(`${(err as Error).message}\n${usage}`);
     process.exit(2);
@@ -26,22 +76,37 @@ function parseCli(): string {
 }
 
 const logger = pino({ name: 'edge-agent', level: process.env.LOG_LEVEL ?? 'info' });
-const configPath = parseCli();
+const cli = parseCli();
 let agent: EdgeAgent;
 try {
-  agent = new EdgeAgent(loadAgentConfig(configPath), { logger });
+  agent = new EdgeAgent(cli.config(), { logger });
 } catch (err) {
-  console.error(err instanceof AgentConfigError ? `invalid agent config: ${err.message}` : err);
+  console.error(err instanceof ValidationError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`);
   process.exit(1);
 }
 
+const healthFile = cli.healthFile;
+function writeHealth(): void {
+  if (!healthFile) return;
+  if (agent.status().connected) writeFileSync(healthFile, new Date().toISOString());
+  else rmSync(healthFile, { force: true });
+}
+const healthTimer = healthFile ? setInterval(writeHealth, 10_000) : undefined;
+healthTimer?.unref();
+
 let stopping = false;
+let stoppingSince = 0;
 function shutdown(signal: NodeJS.Signals): void {
+  // A wrapper (npx, npm) forwards the terminal's Ctrl-C that the whole process group got too: one press.
+  if (stopping && Date.now() - stoppingSince < 1_000) return;
   if (stopping) {
     logger.warn({ signal }, 'second signal: exiting without waiting');
     process.exit(1);
   }
   stopping = true;
+  stoppingSince = Date.now();
+  clearInterval(healthTimer);
+  if (healthFile) rmSync(healthFile, { force: true });
   logger.info({ signal }, 'stopping');
   agent.stop().then(
     () => {
@@ -63,6 +128,7 @@ process.on('SIGTERM', shutdown);
 
 try {
   await agent.start();
+  writeHealth();
 } catch (err) {
   logger.error({ err }, 'agent could not start');
   process.exit(1);
