@@ -29,20 +29,42 @@ export class Database implements Queryable {
     return this.pool.query<R>(text, values);
   }
 
-  /** Runs fn in a transaction on one connection; rolls back on any error. */
-  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn on one connection of the pool. A connection that breaks meanwhile
+   * (server restart, connection cut) emits 'error' on its client, which the pool
+   * only listens to while the client is idle: unheard it would crash the process,
+   * so it is heard here, and the broken connection is discarded, not reused.
+   */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      return await fn(client);
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // An SQL error leaves the connection usable; anything else (a socket error) may not.
+      if (!(err instanceof pg.DatabaseError)) broken ??= err as Error;
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
+  }
+
+  /** Runs fn in a transaction on one connection; rolls back on any error. */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
   }
 
   async ping(): Promise<boolean> {

@@ -76,22 +76,21 @@ function copyText(value: string): string {
  */
 export async function copyTelemetry(db: Database, c: PointColumns): Promise<number> {
   if (db.kind !== 'postgres') return insertTelemetry(db, c);
-  const client = await db.pool.connect();
-  try {
+  return db.withClient(async (client) => {
     const rows = new Array<string>(c.seriesIds.length);
     for (let i = 0; i < rows.length; i++) {
       const v = c.values[i];
       const x = c.texts[i];
       rows[i] = `${c.seriesIds[i]}\t${new Date(c.ts[i]).toISOString()}\t${v === null ? '\\N' : v}\t${x === null ? '\\N' : copyText(x)}\t${c.qualities[i]}\n`;
     }
-    await pipeline(Readable.from([rows.join('')]), client.query(copyFrom('COPY telemetry (series_id, ts, value, value_text, quality) FROM STDIN')));
-    return rows.length;
-  } catch (err) {
-    if ((err as { code?: string }).code !== '23505') throw err;
-    return insertTelemetry(db, c);
-  } finally {
-    client.release();
-  }
+    try {
+      await pipeline(Readable.from([rows.join('')]), client.query(copyFrom('COPY telemetry (series_id, ts, value, value_text, quality) FROM STDIN')));
+      return rows.length;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      return insertTelemetry(client, c);
+    }
+  });
 }
 
 /** Latest value per series; never moves backwards in time. `c` must hold each series once. */
