@@ -22,23 +22,26 @@ import { WanLink, type ObservedPublish } from './support/wan-link.js';
  * Fault tests of the telemetry pipeline, end to end with real processes: an
  * edge-agent CLI process (simulated plant, durable queue) → a TCP "WAN" the test
  * can unplug → the broker (a private Mosquitto, or the hub's embedded aedes) →
- * the hub process → a private PostgreSQL 15 cluster the test can restart.
+ * the hub process → a private PostgreSQL 15 cluster the test can stop and cut.
  *
  * The claim: with N readings collected by the agent, exactly N rows are stored,
- * none twice, whatever fails on the way. N comes from the agent itself (the
- * `final status` line a graceful stop logs), not from what the hub saw.
+ * none twice, whatever fails on the way. N comes from the agent itself: the
+ * `final status` line each graceful stop logs, and for a run ended by SIGKILL
+ * what that run had put in its queue (read back from the queue files).
  *
- * Structure: one stream per broker, running across the sequential `it`s; each
- * does one fault mid-stream and waits until readings taken after the fault
- * cleared are in the database (ingestion flows again); the last stops the agent
- * and counts. One long stream rather than one per fault: a process start costs
- * 2-3 s here, the faults compound as they would in the field (the queue carries
- * state from one to the next), and the exact count at the end covers them all.
- * A failing step therefore usually fails the count too; the step's own
- * assertions and the logs printed on failure say which fault lost data.
+ * Structure: one stream per broker, running across the sequential `it`s. Each
+ * does one fault mid-stream, waits until readings taken after the fault cleared
+ * are in the database (ingestion flows again), then checks that every reading
+ * the agent was acknowledged for since the previous step is stored, so a loss
+ * fails the fault that caused it; the last `it` stops the agent and counts. One
+ * long stream rather than one per fault: a process start costs 2-3 s here, the
+ * faults compound as they would in the field (the queue carries state from one
+ * to the next), and the exact count at the end covers them all. A step that
+ * does not recover (a crash, a timeout) skips the rest of its stream.
  *
  * Waits are bounded and on events (rows, log lines, connection attempts), never
- * on time: the machine has 2 cores shared with other suites.
+ * on time, and a crashed hub or agent fails them at once: the machine has
+ * 2 cores shared with other suites.
  */
 
 const SITE = 'site-faults';
@@ -142,8 +145,10 @@ class Stream {
     await upsertBuilding(this.db, { id: BUILDING, siteId: SITE, name: 'Fault building' });
     const { secret } = await provisionAgent(this.db, { id: this.agentId, siteId: SITE, buildingId: BUILDING });
 
+    // A stable HUB_ID: the restarted hub resumes its MQTT sessions. Info logs: 'connected to the MQTT broker' says sessionPresent.
     const env: Record<string, string> = { DATABASE_URL: url, HTTP_PORT: String(await freePort()), HUB_ID: `faults-${this.name}`, LOG_LEVEL: 'info' };
     if (broker === 'mosquitto') {
+      // MQTT_SHARED_SUBSCRIPTIONS stays auto: shared subscriptions on an external broker, as in production.
       const hubSecret = randomBytes(12).toString('hex');
       this.mosquitto = await startMosquitto({ hub: hubSecret, [this.agentId]: secret });
       Object.assign(env, { MQTT_URL: this.mosquitto.url, MQTT_USERNAME: 'hub', MQTT_PASSWORD: hubSecret });
@@ -532,7 +537,7 @@ describe('telemetry pipeline faults, the embedded aedes broker', () => {
     expectReplayInOrder(replay);
     const historical = replay.filter((p) => p.kind === 'telemetry' && p.historical);
     expect(historical.length).toBeGreaterThan(0);
-    expect(await stream.missing(historical.flatMap((p) => p.points!))).toEqual([]);
+    await stream.until(async () => (await stream.missing(historical.flatMap((p) => p.points!))).length === 0, 'the historical readings stored', RECOVERY_MS, 250);
   });
 
   fault(stream, 'keeps every reading through a database restart', () => databaseRestart(stream));

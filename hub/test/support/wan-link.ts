@@ -76,10 +76,6 @@ export class WanLink {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  get isPlugged(): boolean {
-    return this.plugged;
-  }
-
   unplug(): void {
     this.plugged = false;
     for (const c of this.live) this.drop(c);
@@ -200,17 +196,27 @@ function readVarint(buffer: Buffer, at: number): { value: number; next: number }
   throw new Error('malformed MQTT remaining length');
 }
 
-/** Splits a byte stream into MQTT control packets (MQTT 5 §2.1: fixed header, remaining length, body). */
+/**
+ * Splits a byte stream into MQTT control packets (MQTT 5 §2.1: fixed header, remaining length, body).
+ * Observing must never break the link: on bytes it cannot read, it stops observing that stream.
+ */
 function frameReader(onPacket: (type: number, flags: number, body: Buffer) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);
+  let lost = false;
   return (chunk) => {
+    if (lost) return;
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    for (;;) {
-      if (pending.length < 2) return;
-      const length = readVarint(pending, 1);
-      if (!length || length.next + length.value > pending.length) return;
-      onPacket(pending[0] >> 4, pending[0] & 0x0f, pending.subarray(length.next, length.next + length.value));
-      pending = pending.subarray(length.next + length.value);
+    try {
+      for (;;) {
+        if (pending.length < 2) return;
+        const length = readVarint(pending, 1);
+        if (!length || length.next + length.value > pending.length) return;
+        onPacket(pending[0] >> 4, pending[0] & 0x0f, pending.subarray(length.next, length.next + length.value));
+        pending = pending.subarray(length.next + length.value);
+      }
+    } catch {
+      lost = true;
+      pending = Buffer.alloc(0);
     }
   };
 }
