@@ -91,7 +91,7 @@ describe('device registry', () => {
     const client = await connectAgent('s4', `${address.agent}:s4`);
     await birth(client, 'temp-4', 0, 1);
     await waitFor(() => deviceOnline('temp-4'), 'device online');
-    await hub.db.query(`UPDATE devices SET last_seen_at = now() - interval '4 seconds' WHERE code = 'temp-4'`);
+    await hub.db.query(`UPDATE devices SET last_seen_at = now() - interval '20 seconds' WHERE code = 'temp-4'`);
     const offline: number[] = [];
     const off = hub.bus.on('device.online', (e) => !e.online && offline.push(e.deviceId));
     await hub.registry.checkHeartbeats();

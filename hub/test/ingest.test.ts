@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import { encode, topics } from '@warden/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionAgent } from '../src/broker/index.js';
-import { upsertBuilding, upsertSite } from '../src/records/index.js';
 import { databaseKinds } from './support/databases.js';
-import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
+import { ADMIN_PASSWORD, connectTestAgent, startTestHub, type TestHub } from './support/hub.js';
 import { waitFor } from './support/wait.js';
 
 const site = 'site-t';
@@ -23,10 +21,7 @@ describe.each(databaseKinds)('ingest on %s', (kind) => {
 
   beforeAll(async () => {
     hub = await startTestHub(kind);
-    await upsertSite(hub.db, { id: site, name: 'Test estate' });
-    await upsertBuilding(hub.db, { id: 'bldg-t', siteId: site, name: 'Tower T' });
-    const { secret } = await provisionAgent(hub.db, { id: agentId, siteId: site, buildingId: 'bldg-t' });
-    agent = await mqtt.connectAsync(hub.mqttUrl, { username: agentId, password: secret, protocolVersion: 4, clientId: `${agentId}-test` });
+    agent = await connectTestAgent(hub, { site, building: 'bldg-t', agent: agentId });
     const birth = encode('deviceBirth', address, {
       v: 1,
       msgId: randomUUID(),

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import pg from 'pg';
 import pino from 'pino';
 import { encode } from '@warden/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionAgent } from '../src/broker/index.js';
-import { upsertBuilding, upsertSite } from '../src/records/index.js';
+import { upsertBuilding } from '../src/records/index.js';
 import { autoBucket, hourGroups, RollupMaintainer, ROLLUP_LOCK_KEY, sourceFor } from '../src/telemetry/index.js';
 import { databaseKinds } from './support/databases.js';
-import { ADMIN_PASSWORD, demoPassword, startTestHub, type TestHub } from './support/hub.js';
+import { ADMIN_PASSWORD, connectTestAgent, demoPassword, startTestHub, type TestHub } from './support/hub.js';
 import { waitFor } from './support/wait.js';
 
 const MINUTE = 60_000;
@@ -168,11 +167,8 @@ describe.each(databaseKinds)('telemetry history and upkeep on %s', (kind) => {
 
   beforeAll(async () => {
     hub = await startTestHub(kind);
-    await upsertSite(hub.db, { id: site, name: 'History estate', timezone: 'Asia/Shanghai' });
-    await upsertBuilding(hub.db, { id: 'bldg-h', siteId: site, name: 'Tower H' });
+    agent = await connectTestAgent(hub, { site, siteName: 'History estate', building: 'bldg-h', agent: agentId, timezone: 'Asia/Shanghai' });
     await upsertBuilding(hub.db, { id: 'bldg-x', siteId: site, name: 'Tower X' });
-    const { secret } = await provisionAgent(hub.db, { id: agentId, siteId: site, buildingId: 'bldg-h' });
-    agent = await mqtt.connectAsync(hub.mqttUrl, { username: agentId, password: secret, protocolVersion: 4, clientId: `${agentId}-test` });
     const birth = encode('deviceBirth', address, {
       v: 1,
       msgId: randomUUID(),

@@ -51,8 +51,7 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  */
 export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR): Promise<{ applied: string[]; storage: StoragePath }> {
   const migrations = await readMigrations(dir);
-  const client = await db.pool.connect();
-  try {
+  return db.withClient(async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -85,9 +84,7 @@ export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
     }
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function decideStorage(client: pg.PoolClient, logger: Logger): Promise<StoragePath> {

@@ -169,13 +169,18 @@ export async function touchDevices(db: Queryable, seen: { deviceId: number; at: 
   return rows.filter((r) => !r.was_online).map((r) => r.id);
 }
 
-/** Devices silent for more than three heartbeats: marked offline, their ids returned. */
-export async function expireSilentDevices(db: Queryable): Promise<number[]> {
+/**
+ * Devices silent for more than three heartbeats: marked offline, their ids
+ * returned. Last-seen times are written every few seconds, not per reading, so
+ * silence shorter than `minSilenceSec` never counts (fast-polled devices would flap).
+ */
+export async function expireSilentDevices(db: Queryable, minSilenceSec: number): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
     `UPDATE devices SET online = false
       WHERE online AND heartbeat_sec IS NOT NULL
-        AND last_seen_at < now() - make_interval(secs => heartbeat_sec * 3)
+        AND last_seen_at < now() - make_interval(secs => greatest(heartbeat_sec * 3, $1))
       RETURNING id`,
+    [minSilenceSec],
   );
   return rows.map((r) => r.id);
 }

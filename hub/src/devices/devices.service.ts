@@ -150,7 +150,7 @@ export class DeviceRegistry {
   /** Marks devices offline that missed three heartbeats (runs every 10 s). */
   async checkHeartbeats(): Promise<void> {
     try {
-      for (const deviceId of await repo.expireSilentDevices(this.db)) {
+      for (const deviceId of await repo.expireSilentDevices(this.db, (3 * TOUCH_INTERVAL_MS) / 1000)) {
         this.logger.info({ deviceId }, 'device silent for three heartbeats: offline');
         this.bus.emit('device.online', { deviceId, online: false, at: new Date() });
       }

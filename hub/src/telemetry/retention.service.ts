@@ -77,8 +77,7 @@ export class TelemetryRetention {
 
   private async pass(now: Date): Promise<RetentionRun> {
     if (this.db.storage !== 'postgres') return { ran: false, droppedPartitions: [], deletedRows: 0 };
-    const client = await this.db.pool.connect();
-    try {
+    return this.db.withClient(async (client) => {
       const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RETENTION_LOCK_KEY]);
       if (!lock.rows[0].ok) return { ran: false, droppedPartitions: [], deletedRows: 0 };
       try {
@@ -97,9 +96,7 @@ export class TelemetryRetention {
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
       }
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** TimescaleDB: raw retention on the hypertable, rollup retention on both continuous aggregates. */

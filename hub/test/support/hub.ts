@@ -1,6 +1,9 @@
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { startHub, type Hub } from '../../src/app.js';
+import { provisionAgent } from '../../src/broker/index.js';
 import { loadConfig } from '../../src/config.js';
+import { upsertBuilding, upsertSite } from '../../src/records/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
 export interface TestHub extends Hub {
@@ -64,4 +67,18 @@ export function demoPassword(hub: Hub, role: string): string {
   const cred = hub.auth.initialCredentials.find((c) => c.role === role);
   if (!cred) throw new Error(`no demo user for ${role}`);
   return cred.password;
+}
+
+/**
+ * The estate of a test and one agent in it: site and building upserted, the agent
+ * provisioned, and an MQTT client logged in as the agent (3.1.1: the embedded broker's).
+ */
+export async function connectTestAgent(
+  hub: Hub,
+  estate: { site: string; siteName?: string; building: string; agent: string; timezone?: string },
+): Promise<mqtt.MqttClient> {
+  await upsertSite(hub.db, { id: estate.site, name: estate.siteName ?? estate.site, timezone: estate.timezone });
+  await upsertBuilding(hub.db, { id: estate.building, siteId: estate.site, name: estate.building });
+  const { secret } = await provisionAgent(hub.db, { id: estate.agent, siteId: estate.site, buildingId: estate.building });
+  return mqtt.connectAsync(hub.mqttUrl, { username: estate.agent, password: secret, protocolVersion: 4, clientId: `${estate.agent}-test` });
 }
