@@ -41,13 +41,15 @@ async function main(): Promise<void> {
   const hub = await startHub(config, logger);
   const agents: EdgeAgent[] = [];
 
-  let stopping = false;
+  let stoppingSince = 0;
   const shutdown = async (signal: string) => {
-    if (stopping) {
+    // npm forwards the Ctrl-C the whole process group already got: the same press, not a second one.
+    if (stoppingSince && Date.now() - stoppingSince < 1_000) return;
+    if (stoppingSince) {
       console.log('Second signal: exiting now.');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`\n${signal}: stopping the edge agents and the hub...`);
     await Promise.allSettled(agents.map((a) => a.stop()));
     await hub.stop();
