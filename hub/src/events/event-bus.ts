@@ -14,6 +14,12 @@ export interface HubEvents {
   'telemetry.points': { agentId: string; points: Point[]; series: { seriesId: number; deviceId: number }[] };
   'device.event': { agentId: string; deviceId: number; event: DeviceEvent };
   'ingest.rejected': { topic: string; reason: string };
+  /** Live events were committed to live_events by this hub (the LiveHub then fans them out). */
+  'live.appended': { lastId: number };
+  /** An alarm's state changed (after commit). */
+  'alarm.changed': { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: string; active: boolean };
+  /** A work order changed (after commit). */
+  'workorder.changed': { workOrderId: number; action: string; status: string; deviceId: number | null };
 }
 
 export type HubEventName = keyof HubEvents;
