@@ -54,6 +54,8 @@ export const configSchema = z.object({
   ADMIN_INITIAL_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
   /** First start only: also create one demo user per role and print their passwords. */
   DEMO_USERS: bool.default(false),
+  /** Seed the starter alarm rules into an estate that has no rules yet. */
+  ALARM_DEFAULT_RULES: bool.default(true),
   /** An estate file (sites, buildings, floors, one agent per building) upserted at start-up. */
   ESTATE_FILE: z.string().min(1).optional(),
   /** Where the built dashboard is served from. */

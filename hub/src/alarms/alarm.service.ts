@@ -1,0 +1,386 @@
+import type { Logger } from 'pino';
+import type { PoolClient } from 'pg';
+import { recordAudit } from '../audit/index.js';
+import type { Role } from '../auth/roles.js';
+import type { Database, Queryable } from '../db/database.js';
+import type { EventBus } from '../events/event-bus.js';
+import { WardenError } from '../http/errors.js';
+import { appendLiveEvent } from '../live/live-feed.js';
+import * as repo from './alarm.repository.js';
+import type { Trigger } from './evaluation.js';
+import { transition, type AlarmState } from './lifecycle.js';
+import type { AlarmRule, Category, Priority } from './rule-schema.js';
+
+/** Who did it: a person (with id) or the system. */
+export interface Actor {
+  userId: number | null;
+  name: string;
+  ip?: string;
+}
+
+export const SYSTEM: Actor = { userId: null, name: 'system' };
+
+/** What the alarm service asks of the work-order module, inside its own transaction. */
+export interface WorkOrderOpener {
+  openForEpisode(
+    tx: Queryable,
+    episode: {
+      episodeId: number;
+      alarmId: number;
+      ruleId: number;
+      ruleName: string;
+      kind: Category;
+      priority: Priority;
+      trade?: string;
+      buildingId: string | null;
+      deviceId: number;
+      deviceName: string;
+      location: string | null;
+      message: string;
+      raisedAt: Date;
+      reopenWithinMinutes?: number;
+    },
+  ): Promise<{ workOrderId: number; number: string; reopened: boolean; assigneeId: number | null }>;
+}
+
+/** Roles that see alarms of a category (guards watch the whole console). */
+export function alarmAudience(category: Category): Role[] {
+  return category === 'security' ? ['admin', 'manager', 'guard'] : ['admin', 'manager', 'guard', 'technician'];
+}
+
+/** Critical alarms escalate if nobody acknowledges them within this time, unless the rule says otherwise. */
+const DEFAULT_CRITICAL_ESCALATION_SEC = 300;
+
+export interface RaiseInput {
+  rule: AlarmRule;
+  device: repo.DeviceInfo;
+  at: number;
+  trigger: Trigger | null;
+  unit?: string | null;
+}
+
+export interface AlarmServiceOptions {
+  now?: () => Date;
+}
+
+interface Committed {
+  liveId?: number;
+  changes: { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: AlarmState; active: boolean }[];
+  workOrder?: { workOrderId: number; reopened: boolean; deviceId: number };
+}
+
+/**
+ * The alarm lifecycle in the database: each change is one transaction that locks
+ * the alarm's row, applies the ISA-18.2 transition, stores it with who and when,
+ * opens the episode's work order, and appends the live event. Two hubs raising the
+ * same alarm serialise on the row lock; the second finds it already raised.
+ */
+export class AlarmService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly workOrders: WorkOrderOpener | undefined,
+    options: AlarmServiceOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The condition holds (after its on-delay). */
+  async raise(input: RaiseInput): Promise<void> {
+    const { rule, device } = input;
+    const at = new Date(input.at);
+    const committed = await this.db.transaction(async (tx): Promise<Committed> => {
+      const alarm = await repo.lockAlarm(tx, rule.id, device.id, device.buildingId);
+      const alarmId = Number(alarm.id);
+      if (alarm.active && alarm.state !== 'normal' && alarm.state !== 'rtn_unack') return { changes: [] }; // raised already (another hub)
+      await tx.query('UPDATE alarms SET active = true, changed_at = $2 WHERE id = $1', [alarmId, at]);
+      const silent = alarm.out_of_service ? 'out of service' : alarm.suppressed ? 'suppressed' : alarm.shelved_until && alarm.shelved_until > this.now() ? 'shelved' : null;
+      if (silent) {
+        // Tracked, not annunciated: no episode, no work order; unshelving shows it if still active.
+        await repo.recordTransition(tx, { alarmId, episodeId: null, action: 'activate-silent', from: alarm.state, to: alarm.state, actor: 'system', note: silent, at, details: this.triggerDetails(input.trigger) });
+        return { changes: [{ alarmId, episodeId: null, deviceId: device.id, action: 'activate-silent', state: alarm.state, active: true }] };
+      }
+      const step = transition(alarm.state, 'activate');
+      if (!step) return { changes: [] };
+      let episodeId = alarm.episode_id === null ? null : Number(alarm.episode_id);
+      let workOrder: Committed['workOrder'];
+      if (step.episode === 'open') {
+        let unit = input.unit;
+        if (unit === undefined && input.trigger?.metric) {
+          unit = (await tx.query<{ unit: string | null }>('SELECT unit FROM device_metrics WHERE device_id = $1 AND name = $2', [device.id, input.trigger.metric])).rows[0]?.unit;
+        }
+        const message = renderMessage(rule, device, input.trigger, unit);
+        const inserted = await tx.query<{ id: string }>(
+          `INSERT INTO alarm_episodes (alarm_id, rule_id, rule_version, device_id, building_id, priority, category, message, value, raised_at, last_annunciated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+           ON CONFLICT (alarm_id) WHERE ended_at IS NULL DO NOTHING
+           RETURNING id`,
+          [alarmId, rule.id, rule.version, device.id, device.buildingId, rule.priority, rule.category, message, JSON.stringify(input.trigger ?? null), at],
+        );
+        if (!inserted.rows[0]) return { changes: [] }; // an open episode exists: the row lock makes this unreachable, the index makes it certain
+        episodeId = Number(inserted.rows[0].id);
+        await tx.query(`UPDATE alarms SET state = 'unack', episode_id = $2 WHERE id = $1`, [alarmId, episodeId]);
+        await repo.recordTransition(tx, { alarmId, episodeId, action: 'activate', from: alarm.state, to: step.to, actor: 'system', at, details: this.triggerDetails(input.trigger) });
+        if (rule.definition.workOrder.create && this.workOrders) {
+          const wo = await this.workOrders.openForEpisode(tx, {
+            episodeId,
+            alarmId,
+            ruleId: rule.id,
+            ruleName: rule.name,
+            kind: rule.category,
+            priority: rule.priority,
+            trade: rule.definition.workOrder.trade,
+            buildingId: device.buildingId,
+            deviceId: device.id,
+            deviceName: device.name,
+            location: device.location,
+            message,
+            raisedAt: at,
+            reopenWithinMinutes: rule.definition.workOrder.reopenWithinMinutes,
+          });
+          workOrder = { workOrderId: wo.workOrderId, reopened: wo.reopened, deviceId: device.id };
+        }
+      } else {
+        // Back before anyone acknowledged: the same episode, one more activation (chattering shows here).
+        await tx.query(`UPDATE alarm_episodes SET activations = activations + 1, cleared_at = NULL, last_annunciated_at = $2 WHERE id = $1`, [episodeId, at]);
+        await tx.query(`UPDATE alarms SET state = 'unack' WHERE id = $1`, [alarmId]);
+        await repo.recordTransition(tx, { alarmId, episodeId, action: 'activate', from: alarm.state, to: step.to, actor: 'system', at, details: this.triggerDetails(input.trigger) });
+      }
+      const liveId = await this.appendView(tx, alarmId, episodeId, step.episode === 'open' ? 'alarm.raised' : 'alarm.changed', 'activate', rule.category, device.buildingId);
+      return { liveId, workOrder, changes: [{ alarmId, episodeId, deviceId: device.id, action: 'activate', state: step.to, active: true }] };
+    });
+    this.afterCommit(committed);
+  }
+
+  /** The condition no longer holds (after its off-delay). */
+  async clear(rule: AlarmRule, device: repo.DeviceInfo, atMs: number, actor: Actor = SYSTEM, note?: string): Promise<void> {
+    const at = new Date(atMs);
+    const committed = await this.db.transaction(async (tx): Promise<Committed> => {
+      const alarm = await repo.lockAlarm(tx, rule.id, device.id, device.buildingId);
+      const alarmId = Number(alarm.id);
+      if (!alarm.active) return { changes: [] };
+      await tx.query('UPDATE alarms SET active = false, changed_at = $2 WHERE id = $1', [alarmId, at]);
+      const step = transition(alarm.state, 'clear');
+      const episodeId = alarm.episode_id === null ? null : Number(alarm.episode_id);
+      if (!step) {
+        await repo.recordTransition(tx, { alarmId, episodeId, action: 'clear-silent', from: alarm.state, to: alarm.state, userId: actor.userId, actor: actor.name, note, at });
+        return { changes: [{ alarmId, episodeId, deviceId: device.id, action: 'clear-silent', state: alarm.state, active: false }] };
+      }
+      await this.applyStep(tx, alarmId, episodeId, step.to, step.episode, at);
+      await tx.query('UPDATE alarm_episodes SET cleared_at = $2 WHERE id = $1', [episodeId, at]);
+      await repo.recordTransition(tx, { alarmId, episodeId, action: 'clear', from: alarm.state, to: step.to, userId: actor.userId, actor: actor.name, note, at });
+      const liveId = await this.appendView(tx, alarmId, episodeId, 'alarm.changed', 'clear', rule.category, device.buildingId);
+      return { liveId, changes: [{ alarmId, episodeId, deviceId: device.id, action: 'clear', state: step.to, active: false }] };
+    });
+    this.afterCommit(committed);
+  }
+
+  async acknowledge(alarmId: number, actor: Actor, note?: string, disposition?: string): Promise<repo.AlarmView> {
+    return this.operatorAction(alarmId, actor, 'ack', async (tx, alarm, at) => {
+      const step = transition(alarm.state, 'ack');
+      if (!step) throw new WardenError('WARDEN_ERR_CONFLICT', `alarm ${alarmId} is ${alarm.state}: nothing to acknowledge`);
+      const episodeId = Number(alarm.episode_id);
+      await tx.query('UPDATE alarm_episodes SET acked_at = $2, acked_by = $3 WHERE id = $1', [episodeId, at, actor.name]);
+      await this.applyStep(tx, alarmId, episodeId, step.to, step.episode, at);
+      return { to: step.to, episodeId, note, details: disposition ? { disposition } : undefined };
+    });
+  }
+
+  async shelve(alarmId: number, actor: Actor, reason: string, until: Date): Promise<repo.AlarmView> {
+    if (until <= this.now()) throw new WardenError('WARDEN_ERR_VALIDATION', 'shelve until a time in the future', [{ path: 'until', message: 'must be in the future' }]);
+    return this.operatorAction(alarmId, actor, 'shelve', async (tx, alarm) => {
+      await tx.query('UPDATE alarms SET shelved_until = $2, shelved_by = $3, shelve_reason = $4 WHERE id = $1', [alarmId, until, actor.name, reason]);
+      return { to: alarm.state, episodeId: alarm.episode_id === null ? null : Number(alarm.episode_id), note: reason, details: { until: until.toISOString() } };
+    });
+  }
+
+  async unshelve(alarmId: number, actor: Actor, note?: string): Promise<repo.AlarmView> {
+    const view = await this.operatorAction(alarmId, actor, 'unshelve', async (tx, alarm) => {
+      if (!alarm.shelved_until) throw new WardenError('WARDEN_ERR_CONFLICT', `alarm ${alarmId} is not shelved`);
+      await tx.query('UPDATE alarms SET shelved_until = NULL, shelved_by = NULL, shelve_reason = NULL WHERE id = $1', [alarmId]);
+      return { to: alarm.state, episodeId: alarm.episode_id === null ? null : Number(alarm.episode_id), note };
+    });
+    await this.reannunciateIfActive(alarmId);
+    return view;
+  }
+
+  async comment(alarmId: number, actor: Actor, note: string): Promise<repo.AlarmView> {
+    return this.operatorAction(alarmId, actor, 'comment', async (_tx, alarm) => ({ to: alarm.state, episodeId: alarm.episode_id === null ? null : Number(alarm.episode_id), note }));
+  }
+
+  /** Out of service: the alarm is not annunciated at all (a sensor being replaced); its open episode ends. */
+  async setOutOfService(alarmId: number, actor: Actor, outOfService: boolean, reason: string): Promise<repo.AlarmView> {
+    const view = await this.operatorAction(alarmId, actor, outOfService ? 'out-of-service' : 'return-to-service', async (tx, alarm, at) => {
+      if (alarm.out_of_service === outOfService) throw new WardenError('WARDEN_ERR_CONFLICT', `alarm ${alarmId} is ${outOfService ? 'already' : 'not'} out of service`);
+      await tx.query('UPDATE alarms SET out_of_service = $2, oos_reason = $3 WHERE id = $1', [alarmId, outOfService, outOfService ? reason : null]);
+      const episodeId = alarm.episode_id === null ? null : Number(alarm.episode_id);
+      if (outOfService && episodeId !== null) {
+        await this.applyStep(tx, alarmId, episodeId, 'normal', 'end', at);
+        return { to: 'normal' as AlarmState, episodeId, note: reason };
+      }
+      return { to: alarm.state, episodeId, note: reason };
+    });
+    if (!outOfService) await this.reannunciateIfActive(alarmId);
+    return view;
+  }
+
+  /** Set by the engine: raises an alarm again whose condition still holds (after unshelve, return to service, unsuppress). */
+  onStillActive?: (ruleId: number, deviceId: number) => Promise<void>;
+
+  /** An alarm that was kept quiet while active is annunciated once it may be again. */
+  async reannunciateIfActive(alarmId: number): Promise<void> {
+    const { rows } = await this.db.query<{ rule_id: string; device_id: string }>(
+      `SELECT rule_id, device_id FROM alarms WHERE id = $1 AND active AND state = 'normal' AND NOT suppressed AND NOT out_of_service AND (shelved_until IS NULL OR shelved_until <= now())`,
+      [alarmId],
+    );
+    if (rows[0] && this.onStillActive) await this.onStillActive(Number(rows[0].rule_id), Number(rows[0].device_id));
+  }
+
+  /**
+   * Time-driven duties, safe with several hubs (each row is claimed by a conditional
+   * UPDATE): expired shelves, re-alarm of standing unacknowledged alarms, escalation
+   * of unacknowledged critical alarms. `rules` gives the rules' re-alarm/escalation times.
+   */
+  async sweep(rules: Map<number, AlarmRule>, now = this.now()): Promise<{ unshelved: number; realarmed: number; escalated: number }> {
+    const result = { unshelved: 0, realarmed: 0, escalated: 0 };
+    const expired = await this.db.query<{ id: string }>('SELECT id FROM alarms WHERE shelved_until <= $1', [now]);
+    for (const { id } of expired.rows) {
+      const done = await this.systemAction(Number(id), 'unshelve', async (tx, alarm) => {
+        if (!alarm.shelved_until || alarm.shelved_until > now) return undefined;
+        await tx.query('UPDATE alarms SET shelved_until = NULL, shelved_by = NULL, shelve_reason = NULL WHERE id = $1', [alarm.id]);
+        return { note: 'shelve expired' };
+      });
+      if (done) {
+        result.unshelved += 1;
+        await this.reannunciateIfActive(Number(id));
+      }
+    }
+    const standing = await this.db.query<{ id: string; alarm_id: string; rule_id: string; priority: Priority; raised_at: Date; last_annunciated_at: Date; escalated_at: Date | null }>(
+      `SELECT e.id, e.alarm_id, e.rule_id, e.priority, e.raised_at, e.last_annunciated_at, e.escalated_at
+         FROM alarm_episodes e JOIN alarms a ON a.id = e.alarm_id
+        WHERE e.ended_at IS NULL AND e.acked_at IS NULL AND a.state IN ('unack', 'rtn_unack')
+          AND NOT a.out_of_service AND NOT a.suppressed AND (a.shelved_until IS NULL OR a.shelved_until <= $1)`,
+      [now],
+    );
+    for (const e of standing.rows) {
+      const rule = rules.get(Number(e.rule_id));
+      const realarmSec = rule?.definition.realarmSec;
+      if (realarmSec !== undefined && now.getTime() - e.last_annunciated_at.getTime() >= realarmSec * 1000) {
+        const claimed = await this.claimEpisode(Number(e.alarm_id), Number(e.id), 'realarm', `UPDATE alarm_episodes SET realarms = realarms + 1, last_annunciated_at = $2 WHERE id = $1 AND last_annunciated_at = $3 RETURNING id`, [e.id, now, e.last_annunciated_at], ['admin', 'manager', 'guard', 'technician'], 'alarm.realarm');
+        if (claimed) result.realarmed += 1;
+      }
+      const escalateSec = rule?.definition.escalateAfterSec ?? (e.priority === 'critical' ? DEFAULT_CRITICAL_ESCALATION_SEC : undefined);
+      if (escalateSec !== undefined && e.escalated_at === null && now.getTime() - e.raised_at.getTime() >= escalateSec * 1000) {
+        const claimed = await this.claimEpisode(Number(e.alarm_id), Number(e.id), 'escalate', `UPDATE alarm_episodes SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL RETURNING id`, [e.id, now], ['admin', 'manager'], 'alarm.escalated');
+        if (claimed) result.escalated += 1;
+      }
+    }
+    return result;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private triggerDetails(trigger: Trigger | null): Record<string, unknown> | undefined {
+    return trigger ? { trigger } : undefined;
+  }
+
+  private async applyStep(tx: Queryable, alarmId: number, episodeId: number | null, to: AlarmState, episode: 'open' | 'end' | 'keep', at: Date): Promise<void> {
+    if (episode === 'end') {
+      await tx.query('UPDATE alarm_episodes SET ended_at = $2 WHERE id = $1', [episodeId, at]);
+      await tx.query('UPDATE alarms SET state = $2, episode_id = NULL, changed_at = $3 WHERE id = $1', [alarmId, to, at]);
+    } else {
+      await tx.query('UPDATE alarms SET state = $2, changed_at = $3 WHERE id = $1', [alarmId, to, at]);
+    }
+  }
+
+  private async appendView(tx: Queryable, alarmId: number, episodeId: number | null, type: string, action: string, category: Category, buildingId: string | null, actor?: Actor): Promise<number> {
+    const view = await repo.alarmView(tx, alarmId, episodeId);
+    return appendLiveEvent(tx, { type, buildingId, audience: alarmAudience(category), data: { ...view, action, actor: actor?.name ?? 'system' } });
+  }
+
+  private async operatorAction(
+    alarmId: number,
+    actor: Actor,
+    action: string,
+    apply: (tx: PoolClient, alarm: repo.AlarmRow, at: Date) => Promise<{ to: AlarmState; episodeId: number | null; note?: string; details?: Record<string, unknown> }>,
+  ): Promise<repo.AlarmView> {
+    const at = this.now();
+    let view: repo.AlarmView | undefined;
+    const committed = await this.db.transaction(async (tx): Promise<Committed> => {
+      const alarm = await repo.lockAlarmById(tx, alarmId);
+      if (!alarm) throw new WardenError('WARDEN_ERR_NOT_FOUND', `no alarm ${alarmId}`);
+      const { to, episodeId, note, details } = await apply(tx, alarm, at);
+      await repo.recordTransition(tx, { alarmId, episodeId, action, from: alarm.state, to, userId: actor.userId, actor: actor.name, note, details, at });
+      await recordAudit(tx, { userId: actor.userId, actor: actor.name, action: `alarm.${action}`, targetType: 'alarm', targetId: alarmId, details: { from: alarm.state, to, episodeId, ...details }, ip: actor.ip });
+      const category = (await tx.query<{ category: Category }>('SELECT category FROM alarm_rules WHERE id = $1', [alarm.rule_id])).rows[0].category;
+      view = await repo.alarmView(tx, alarmId, episodeId);
+      const liveId = await appendLiveEvent(tx, { type: 'alarm.changed', buildingId: alarm.building_id, audience: alarmAudience(category), data: { ...view, action, actor: actor.name, note: note ?? null } });
+      return { liveId, changes: [{ alarmId, episodeId, deviceId: Number(alarm.device_id), action, state: to, active: alarm.active }] };
+    });
+    this.afterCommit(committed);
+    return view!;
+  }
+
+  private async systemAction(alarmId: number, action: string, apply: (tx: PoolClient, alarm: repo.AlarmRow) => Promise<{ note?: string } | undefined>): Promise<boolean> {
+    const committed = await this.db.transaction(async (tx): Promise<Committed | undefined> => {
+      const alarm = await repo.lockAlarmById(tx, alarmId);
+      if (!alarm) return undefined;
+      const done = await apply(tx, alarm);
+      if (!done) return undefined;
+      const episodeId = alarm.episode_id === null ? null : Number(alarm.episode_id);
+      await repo.recordTransition(tx, { alarmId, episodeId, action, from: alarm.state, to: alarm.state, actor: 'system', note: done.note });
+      const category = (await tx.query<{ category: Category }>('SELECT category FROM alarm_rules WHERE id = $1', [alarm.rule_id])).rows[0].category;
+      const liveId = await this.appendView(tx, alarmId, episodeId, 'alarm.changed', action, category, alarm.building_id);
+      return { liveId, changes: [{ alarmId, episodeId, deviceId: Number(alarm.device_id), action, state: alarm.state, active: alarm.active }] };
+    });
+    if (!committed) return false;
+    this.afterCommit(committed);
+    return true;
+  }
+
+  private async claimEpisode(alarmId: number, episodeId: number, action: string, claimSql: string, params: unknown[], audience: Role[], liveType: string): Promise<boolean> {
+    const committed = await this.db.transaction(async (tx): Promise<Committed | undefined> => {
+      const alarm = await repo.lockAlarmById(tx, alarmId);
+      if (!alarm || Number(alarm.episode_id) !== episodeId) return undefined;
+      const claimed = await tx.query(claimSql, params);
+      if (!claimed.rowCount) return undefined;
+      await repo.recordTransition(tx, { alarmId, episodeId, action, from: alarm.state, to: alarm.state, actor: 'system' });
+      if (action === 'escalate') await recordAudit(tx, { actor: 'system', action: 'alarm.escalate', targetType: 'alarm', targetId: alarmId, details: { episodeId } });
+      const view = await repo.alarmView(tx, alarmId, episodeId);
+      const liveId = await appendLiveEvent(tx, { type: liveType, buildingId: alarm.building_id, audience, data: { ...view, action, actor: 'system' } });
+      return { liveId, changes: [{ alarmId, episodeId, deviceId: Number(alarm.device_id), action, state: alarm.state, active: alarm.active }] };
+    });
+    if (!committed) return false;
+    this.afterCommit(committed);
+    return true;
+  }
+
+  private afterCommit(c: Committed): void {
+    for (const change of c.changes) this.bus.emit('alarm.changed', change);
+    if (c.workOrder) this.bus.emit('workorder.changed', { workOrderId: c.workOrder.workOrderId, action: c.workOrder.reopened ? 'reopen' : 'create', status: 'open', deviceId: c.workOrder.deviceId });
+    if (c.liveId !== undefined) this.bus.emit('live.appended', { lastId: c.liveId });
+  }
+}
+
+function formatValue(value: Trigger['value']): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  return String(value);
+}
+
+/** The alarm's text for people, from the rule's template or a default. */
+export function renderMessage(rule: AlarmRule, device: repo.DeviceInfo, trigger: Trigger | null, unit?: string | null): string {
+  const fields: Record<string, string> = {
+    rule: rule.name,
+    device: device.name,
+    metric: trigger?.metric ?? trigger?.event ?? '',
+    value: trigger?.value !== undefined ? formatValue(trigger.value) : '',
+    unit: unit ?? '',
+  };
+  if (rule.definition.message) return rule.definition.message.replace(/\{(rule|device|metric|value|unit)\}/g, (_, k: string) => fields[k]);
+  if (trigger?.metric !== undefined && trigger.value !== undefined) return `${rule.name}: ${device.name} ${trigger.metric} ${fields.value}${unit ? ` ${unit}` : ''}`;
+  if (trigger?.event) return `${rule.name}: ${device.name} (${trigger.event})`;
+  return `${rule.name}: ${device.name}`;
+}
