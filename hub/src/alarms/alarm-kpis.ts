@@ -75,9 +75,9 @@ export async function alarmKpis(db: Queryable, from: Date, to: Date, buildings: 
       `SELECT a.id AS alarm_id, r.name AS rule_name, d.name AS device_name, e.raised_at AS since
          FROM alarms a JOIN alarm_rules r ON r.id = a.rule_id JOIN devices d ON d.id = a.device_id JOIN alarm_episodes e ON e.id = a.episode_id
         WHERE a.state <> 'normal' AND e.raised_at < now() - interval '${STALE_AFTER_HOURS} hours'
-          AND ($3::text IS NULL OR a.building_id = $3) AND (cardinality($4::text[]) = 0 OR a.building_id = ANY($4)) AND r.category = ANY($5::text[])
+          AND ($1::text IS NULL OR a.building_id = $1) AND (cardinality($2::text[]) = 0 OR a.building_id = ANY($2)) AND r.category = ANY($3::text[])
         ORDER BY e.raised_at LIMIT 50`,
-      [null, null, building, buildings, categories],
+      [building, buildings, categories],
     ),
     db.query<{ building_id: string | null; activations: string; episodes: string; unack: string }>(
       `SELECT b.building_id,
