@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AlarmEngine, AlarmService, registerAlarmRoutes, seedDefaultRules } from './alarms/index.js';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
 import { BrokerLinkPool, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
 import type { Config } from './config.js';
@@ -12,8 +13,10 @@ import { EventBus } from './events/event-bus.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { createHttpServer } from './http/server.js';
 import { IngestService, registerIngestRoutes } from './ingest/index.js';
+import { LiveHub, registerLiveRoutes } from './live/index.js';
 import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
 import { importEstateFile } from './records/index.js';
+import { registerWorkOrderRoutes, WorkOrderService } from './workorders/index.js';
 
 export const HUB_VERSION = '0.1.0';
 const DEFAULT_DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
@@ -33,8 +36,13 @@ export interface Hub {
   broker?: EmbeddedBroker;
   link: BrokerLinkPool | EmbeddedLink;
   registry: DeviceRegistry;
+  workOrders: WorkOrderService;
   ingest: IngestService;
   telemetry: TelemetryModule;
+  alarms: AlarmService;
+  alarmEngine: AlarmEngine;
+  /** The /api/live WebSocket stream of the live event log. */
+  live: LiveHub;
   http: FastifyInstance;
   /** http://host:port of the API and dashboard. */
   url: string;
@@ -97,6 +105,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
         }, config.MQTT_INGEST_CONNECTIONS));
 
     const registry = await run(new DeviceRegistry(db, bus, logger.child({ module: 'devices' })));
+    const workOrders = await run(new WorkOrderService(db, bus, logger.child({ module: 'workorders' })));
     const telemetry = await run(new TelemetryModule(db, logger.child({ module: 'telemetry' }), {
       retentionDays: config.TELEMETRY_RETENTION_DAYS,
       rollupRetentionDays: config.TELEMETRY_ROLLUP_RETENTION_DAYS,
@@ -107,12 +116,23 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       onPersisted: (part) => telemetry.rollups.recordBatch(part),
     }));
 
+    if (config.ALARM_DEFAULT_RULES) {
+      const seeded = await seedDefaultRules(db);
+      if (seeded) logger.info({ rules: seeded }, 'starter alarm rules added');
+    }
+    const alarms = new AlarmService(db, bus, logger.child({ module: 'alarms' }), workOrders);
+    const alarmEngine = await run(new AlarmEngine(db, bus, alarms, logger.child({ module: 'alarm-engine' })));
+
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
     registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });
     registerAuthRoutes(http, auth);
     registerDeviceRoutes(http, db);
     registerIngestRoutes(http, db, ingest);
     registerTelemetryRoutes(http, telemetry.history);
+    registerWorkOrderRoutes(http, workOrders);
+    registerAlarmRoutes(http, db, alarms, alarmEngine);
+    const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
+    registerLiveRoutes(http, live);
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
     started.push({ start: async () => {}, stop: () => http.close() });
 
@@ -128,8 +148,12 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       broker,
       link,
       registry,
+      workOrders,
       ingest,
       telemetry,
+      alarms,
+      alarmEngine,
+      live,
       http,
       url: `http://${host}:${port}`,
       mqttUrl: config.MQTT_URL ?? broker!.url,

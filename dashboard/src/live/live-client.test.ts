@@ -85,6 +85,28 @@ describe('LiveClient', () => {
     expect(client.rejectedFrames).toBe(2);
   });
 
+  it('adopts the position of a reset, even a lower one, and passes the reset on so views reload', () => {
+    const { client, messages, last } = setup();
+    client.start();
+    last().open();
+    last().send({ id: 40, type: 'live.hello', data: { lastId: 40 } });
+    last().send({ id: 41, type: 'x', data: null });
+    last().drop();
+    vi.advanceTimersByTime(1_000);
+    expect(last().url).toBe('ws://hub/api/live?token=tok&since=41');
+    last().open();
+    // The hub's log was replaced: it is at 12 now.
+    last().send({ id: 12, type: 'live.reset', data: { reason: 'unknown' } });
+    last().send({ id: 13, type: 'x', data: null });
+    expect(messages.map((m) => [m.id, m.type])).toEqual([
+      [40, 'live.hello'],
+      [41, 'x'],
+      [12, 'live.reset'],
+      [13, 'x'],
+    ]);
+    expect(client.lastEventId).toBe(13);
+  });
+
   it('backs off exponentially up to the cap while the hub keeps refusing', () => {
     const { client, sockets, last, states } = setup();
     client.start();

@@ -6,8 +6,14 @@
  * Wire format (hub → dashboard), one JSON object per text frame:
  *   { "id": number, "type": string, "data": unknown }
  * `id` increases strictly over the hub's event log; on reconnect the hub replays the
- * events after `since` (or tells the client to reload if it no longer has them —
- * that part is the hub's to define).
+ * events after `since`. Two control frames carry the hub's current position as `id`:
+ *   - `live.hello` (`data: { lastId }`) first, when connecting without `since`;
+ *   - `live.reset` (`data: { reason, message }`) first, when `since` is older than the
+ *     events the hub still keeps (or unknown to it): state must be reloaded, and the
+ *     stream continues after that id — which may be lower than ours if the hub's log
+ *     was replaced, so it is adopted as is.
+ * Close codes: 4401 missing/expired session, 4400 bad query, 4429 too far behind
+ * (resume with `since`), 1001 hub shutting down.
  */
 
 export interface LiveMessage<T = unknown> {
@@ -52,6 +58,9 @@ export interface LiveClientOptions {
 type Listener<T> = (value: T) => void;
 
 const OPEN = 1;
+
+/** Sent by the hub when the client must reload its state (see the header). */
+export const LIVE_RESET = 'live.reset';
 
 export function defaultLiveUrl(): string {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -204,8 +213,9 @@ export class LiveClient {
       return;
     }
     this.markStable();
-    // Replayed after a resume, or delivered twice around a reconnect.
-    if (this.lastId !== null && message.id <= this.lastId) return;
+    // Replayed after a resume, or delivered twice around a reconnect. A reset is the
+    // hub's new starting point, whatever it is.
+    if (message.type !== LIVE_RESET && this.lastId !== null && message.id <= this.lastId) return;
     this.lastId = message.id;
     for (const listener of [...this.messageListeners]) {
       try {

@@ -13,6 +13,8 @@ interface Binding {
   evaluation: RuleEvaluation;
   /** Lifecycle changes of this alarm run one after another, in the order decided. */
   queue: Promise<void>;
+  /** Changes decided and not yet applied. */
+  inFlight: number;
 }
 
 interface DeviceBindings {
@@ -68,6 +70,7 @@ export class AlarmEngine {
   private readonly options: Required<Omit<AlarmEngineOptions, 'now'>>;
   private ruleVersions = new Map<number, number>();
   private sweeping = false;
+  private readonly learning = new Set<number>();
   readonly counters = { decisions: 0, raised: 0, cleared: 0, failed: 0 };
 
   constructor(
@@ -87,7 +90,6 @@ export class AlarmEngine {
   }
 
   async start(): Promise<void> {
-    for (const d of await repo.loadDevices(this.db)) this.devices.set(d.id, d);
     await this.loadRules();
     this.unsubscribe.push(
       this.bus.on('telemetry.points', (e) => this.onPoints(e)),
@@ -97,6 +99,7 @@ export class AlarmEngine {
         if (!e.online) for (const d of this.devices.values()) if (d.agentId === e.agentId) this.onOnline(d.id, false);
       }),
       this.bus.on('device.birth', (e) => void this.onBirth(e.deviceId)),
+      this.bus.on('live.event', (e) => this.onLiveEvent(e)),
       this.bus.on('alarm.changed', (e) => {
         if (e.action === 'unsuppress') void this.service.reannunciateIfActive(e.alarmId).catch((err: Error) => this.logger.warn({ err: err.message }, 'could not re-annunciate'));
       }),
@@ -131,6 +134,8 @@ export class AlarmEngine {
 
   /** Re-reads rules (all, or after an edit through the API on this hub). */
   async loadRules(): Promise<void> {
+    // Devices too: some may have been born through another hub.
+    for (const d of await repo.loadDevices(this.db)) if (!this.devices.has(d.id)) this.devices.set(d.id, d);
     const loaded = await repo.loadRules(this.db);
     const stored = await repo.loadEvaluationStates(this.db);
     const active = await repo.loadActiveAlarms(this.db);
@@ -171,7 +176,7 @@ export class AlarmEngine {
     if (active) state.active = active.has(k);
     const evaluation = new RuleEvaluation(rule.definition, state);
     if (evaluation.usesOnline() && !saved) evaluation.onOnline(device.online, now);
-    const binding: Binding = { rule, device, evaluation, queue: Promise.resolve() };
+    const binding: Binding = { rule, device, evaluation, queue: Promise.resolve(), inFlight: 0 };
     this.bindings.set(k, binding);
     let entry = this.byDevice.get(device.id);
     if (!entry) this.byDevice.set(device.id, (entry = { all: [], byMetric: new Map(), events: [], online: [] }));
@@ -219,11 +224,24 @@ export class AlarmEngine {
     }
   }
 
+  /**
+   * A device this hub has not heard of: born through another hub (shared subscriptions
+   * split births and data) or registered after start. Bound once, in the background.
+   */
+  private learn(deviceId: number): void {
+    if (this.devices.has(deviceId) || this.learning.has(deviceId)) return;
+    this.learning.add(deviceId);
+    void this.onBirth(deviceId).finally(() => this.learning.delete(deviceId));
+  }
+
   private onPoints({ points, series }: HubEvents['telemetry.points']): void {
     const now = this.now();
     for (let i = 0; i < points.length; i++) {
       const entry = this.byDevice.get(series[i].deviceId);
-      if (!entry) continue;
+      if (!entry) {
+        this.learn(series[i].deviceId);
+        continue;
+      }
       const p = points[i];
       const list = entry.byMetric.get(p.metric);
       if (list) for (const b of list) this.decided(b, b.evaluation.onPoint(p.metric, p.value, p.ts, now));
@@ -235,7 +253,7 @@ export class AlarmEngine {
   private onEvent({ deviceId, event }: HubEvents['device.event']): void {
     if (event.historical) return; // replayed after an outage: kept in history, too late to alarm on
     const entry = this.byDevice.get(deviceId);
-    if (!entry) return;
+    if (!entry) return this.learn(deviceId);
     const now = this.now();
     for (const b of entry.events) this.decided(b, b.evaluation.onEvent({ kind: event.kind, data: event.data }, now));
   }
@@ -247,6 +265,24 @@ export class AlarmEngine {
     if (!entry) return;
     const now = this.now();
     for (const b of entry.online) this.decided(b, b.evaluation.onOnline(online, now));
+  }
+
+  /**
+   * Another hub (or this one) committed an alarm change. With shared subscriptions a
+   * fault's readings are split between hubs, so the hub that sees the return to normal
+   * may not be the one that raised it: every hub follows the committed process state,
+   * and its own evaluation then decides the next change from there.
+   */
+  private onLiveEvent({ type, data }: HubEvents['live.event']): void {
+    if (!type.startsWith('alarm.') || typeof data !== 'object' || data === null) return;
+    const { ruleId, deviceId, active } = data as { ruleId?: unknown; deviceId?: unknown; active?: unknown };
+    if (typeof ruleId !== 'number' || typeof deviceId !== 'number' || typeof active !== 'boolean') return;
+    const b = this.bindings.get(key(ruleId, deviceId));
+    // A change of its own still being applied is newer than what the event reports.
+    if (!b || b.inFlight > 0 || b.evaluation.state.active === active) return;
+    b.evaluation.state.active = active;
+    b.evaluation.state.dueAt = null;
+    b.evaluation.dirty = true;
   }
 
   /** Advances timed conditions; exposed so tests drive time exactly. */
@@ -261,6 +297,7 @@ export class AlarmEngine {
   private enqueue(b: Binding, decision: Decision): void {
     this.counters.decisions += 1;
     this.pending += 1;
+    b.inFlight += 1;
     b.queue = b.queue
       .then(async () => {
         if (decision.type === 'raise') {
@@ -278,6 +315,7 @@ export class AlarmEngine {
         this.logger.error({ err: err.message, rule: b.rule.id, device: b.device.id, decision: decision.type }, 'could not apply an alarm change');
       })
       .finally(() => {
+        b.inFlight -= 1;
         this.pending -= 1;
         if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });

@@ -212,6 +212,16 @@ export function registerAlarmRoutes(app: FastifyInstance, db: Database, service:
     },
   });
 
+  r.get('/api/alarm-engine', {
+    config: { roles: ruleEditors },
+    schema: {
+      tags: ['alarms'],
+      summary: "This hub's alarm engine: rules loaded, (rule, device) pairs watched, decisions and their outcome",
+      response: { 200: z.object({ rules: z.number(), bindings: z.number(), pending: z.number(), decisions: z.number(), raised: z.number(), cleared: z.number(), failed: z.number() }) },
+    },
+    handler: async () => engine.stats(),
+  });
+
   // ------------------------------------------------------------ alarms
   r.get('/api/alarms', {
     config: { roles: alarmReaders },

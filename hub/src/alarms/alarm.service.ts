@@ -40,7 +40,7 @@ export interface WorkOrderOpener {
       raisedAt: Date;
       reopenWithinMinutes?: number;
     },
-  ): Promise<{ workOrderId: number; number: string; reopened: boolean; assigneeId: number | null }>;
+  ): Promise<{ workOrderId: number; number: string; reopened: boolean; assigneeId: number | null; status: string }>;
 }
 
 /** Roles that see alarms of a category (guards watch the whole console). */
@@ -66,7 +66,7 @@ export interface AlarmServiceOptions {
 interface Committed {
   liveId?: number;
   changes: { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: AlarmState; active: boolean }[];
-  workOrder?: { workOrderId: number; reopened: boolean; deviceId: number };
+  workOrder?: { workOrderId: number; reopened: boolean; deviceId: number; status: string };
 }
 
 /**
@@ -141,7 +141,7 @@ export class AlarmService {
             raisedAt: at,
             reopenWithinMinutes: rule.definition.workOrder.reopenWithinMinutes,
           });
-          workOrder = { workOrderId: wo.workOrderId, reopened: wo.reopened, deviceId: device.id };
+          workOrder = { workOrderId: wo.workOrderId, reopened: wo.reopened, deviceId: device.id, status: wo.status };
         }
       } else {
         // Back before anyone acknowledged: the same episode, one more activation (chattering shows here).
@@ -360,7 +360,7 @@ export class AlarmService {
 
   private afterCommit(c: Committed): void {
     for (const change of c.changes) this.bus.emit('alarm.changed', change);
-    if (c.workOrder) this.bus.emit('workorder.changed', { workOrderId: c.workOrder.workOrderId, action: c.workOrder.reopened ? 'reopen' : 'create', status: 'open', deviceId: c.workOrder.deviceId });
+    if (c.workOrder) this.bus.emit('workorder.changed', { workOrderId: c.workOrder.workOrderId, action: c.workOrder.reopened ? 'reopen' : 'create', status: c.workOrder.status, deviceId: c.workOrder.deviceId });
     if (c.liveId !== undefined) this.bus.emit('live.appended', { lastId: c.liveId });
   }
 }

@@ -16,6 +16,8 @@ export interface HubEvents {
   'ingest.rejected': { topic: string; reason: string };
   /** Live events were committed to live_events by this hub (the LiveHub then fans them out). */
   'live.appended': { lastId: number };
+  /** A committed live event as every hub's LiveHub fans it out (from this hub or, through NOTIFY, another). */
+  'live.event': { id: number; type: string; data: unknown };
   /** An alarm's state changed (after commit). */
   'alarm.changed': { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: string; active: boolean };
   /** A work order changed (after commit). */

@@ -103,17 +103,21 @@ export class HubProcess {
     clearTimeout(timer);
   }
 
-  async api<T>(route: string): Promise<T> {
+  async api<T>(route: string, method = 'GET', body?: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       this.token ??= await this.login();
-      const res = await fetch(`${this.url}${route}`, { headers: { authorization: `Bearer ${this.token}` } });
+      const res = await fetch(`${this.url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       // A session of an earlier process may have been dropped: log in once more.
       if (res.status === 401 && attempt === 0) {
         this.token = undefined;
         continue;
       }
-      if (!res.ok) throw new Error(`GET ${route}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
+      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+      return (res.status === 204 ? undefined : await res.json()) as T;
     }
   }
 
