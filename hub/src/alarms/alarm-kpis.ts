@@ -17,6 +17,8 @@ export interface AlarmKpis {
   /** 10-minute periods with more than 10 activations, and their share of the time. */
   floods: { start: string; count: number }[];
   floodPercent: number;
+  /** Activations per 10-minute period (periods without any are left out), for a rate chart. */
+  series: { start: string; count: number }[];
   /** Alarms activated 3 times or more within one minute. */
   chattering: { alarmId: number; ruleName: string; deviceName: string; maxPerMinute: number }[];
   /** Alarms standing (not normal) for more than 24 hours now. */
@@ -110,6 +112,7 @@ export async function alarmKpis(db: Queryable, from: Date, to: Date, buildings: 
     perHour: { average: round(total / hours), peak: Math.max(0, ...bucketsHour.rows.map((r) => Number(r.count))) },
     floods,
     floodPercent: round((floods.length / tenMinPeriods) * 100),
+    series: buckets10.rows.map((r) => ({ start: r.start.toISOString(), count: Number(r.count) })),
     chattering: chatter.rows.map((r) => ({ alarmId: Number(r.alarm_id), ruleName: r.rule_name, deviceName: r.device_name, maxPerMinute: Number(r.max_per_minute) })),
     stale: stale.rows.map((r) => ({ alarmId: Number(r.alarm_id), ruleName: r.rule_name, deviceName: r.device_name, since: r.since.toISOString() })),
     topContributors: top.rows.map((r) => ({ alarmId: Number(r.alarm_id), ruleName: r.rule_name, deviceName: r.device_name, activations: Number(r.n), share: total ? round((Number(r.n) / total) * 100) : 0 })),
