@@ -16,6 +16,7 @@ import { IngestService, registerIngestRoutes } from './ingest/index.js';
 import { LiveHub, registerLiveRoutes } from './live/index.js';
 import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
 import { importEstateFile } from './records/index.js';
+import { registerShiftLogRoutes, ShiftLogService } from './shiftlog/index.js';
 import { registerWorkOrderRoutes, WorkOrderService } from './workorders/index.js';
 
 export const HUB_VERSION = '0.1.0';
@@ -131,6 +132,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerTelemetryRoutes(http, telemetry.history);
     registerWorkOrderRoutes(http, workOrders);
     registerAlarmRoutes(http, db, alarms, alarmEngine);
+    registerShiftLogRoutes(http, new ShiftLogService(db, bus));
     const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
     registerLiveRoutes(http, live);
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

@@ -1,0 +1,3 @@
+export { ShiftLogService, shiftLogRoles, type ShiftLogInput, type ShiftLogQuery } from './shift-log.service.js';
+export { registerShiftLogRoutes } from './shift-log.routes.js';
+export { shiftLogKinds, type ShiftLogEntry, type ShiftLogKind } from './shift-log.repository.js';
