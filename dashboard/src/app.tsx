@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { AuthProvider, useAuth, useUser } from './auth/auth-context.tsx';
 import { LoginPage } from './auth/login-page.tsx';
 import { RestoreScreen } from './auth/restore-screen.tsx';
+import { AlarmConsolePage } from './console/alarm-console-page.tsx';
 import { EstatePage } from './devices/estate-page.tsx';
 import { I18nProvider, useT } from './i18n/i18n-context.tsx';
 import { LiveProvider } from './live/live-context.tsx';
@@ -11,6 +12,8 @@ import { replaceRoute, useRoute } from './router/hash-router.ts';
 import { AppHeader } from './shell/app-header.tsx';
 import { isSectionId, sections, sectionsFor, type SectionId } from './shell/sections.ts';
 import { SideNav } from './shell/side-nav.tsx';
+import { MyWorkOrdersPage } from './workorders/my-work-orders-page.tsx';
+import { WorkOrderBoardPage } from './workorders/work-order-board-page.tsx';
 
 export function App() {
   return (
@@ -92,9 +95,16 @@ function SectionPage({ section, rest }: { section: SectionId; rest: string[] }) 
   switch (section) {
     case 'overview':
       return <OverviewPage />;
+    case 'alarms':
+      // The id segment is the selected alarm (`#/alarms/42`), reusing the device-id parser.
+      return <AlarmConsolePage alarmId={parseDeviceId(rest[0])} />;
     case 'estate':
     case 'equipment':
       return <EstatePage section={section} deviceId={parseDeviceId(rest[0])} />;
+    case 'my-work-orders':
+      return <MyWorkOrdersPage workOrderId={parseDeviceId(rest[0])} />;
+    case 'work-orders':
+      return <WorkOrderBoardPage workOrderId={parseDeviceId(rest[0])} />;
     default:
       return <PlaceholderPage section={section} />;
   }

@@ -119,3 +119,463 @@ export async function fetchReady(signal?: AbortSignal): Promise<ReadyAnswer> {
     throw error;
   }
 }
+
+// alarms
+
+export const alarmPriorities = ['critical', 'high', 'medium', 'low'] as const;
+export type AlarmPriority = (typeof alarmPriorities)[number];
+export const alarmCategories = ['maintenance', 'security'] as const;
+export type AlarmCategory = (typeof alarmCategories)[number];
+/** ISA-18.2: unack = active unacknowledged, acked = active acknowledged, rtn_unack = returned unacknowledged. */
+export type AlarmState = 'normal' | 'unack' | 'acked' | 'rtn_unack';
+export type AlarmListView = 'standing' | 'shelved' | 'suppressed' | 'all';
+
+/** An alarm as the hub sends it, in lists and in live `alarm.*` events: enough to draw a console row. */
+export interface AlarmView {
+  alarmId: number;
+  ruleId: number;
+  ruleName: string;
+  priority: AlarmPriority;
+  category: AlarmCategory;
+  deviceId: number;
+  deviceName: string;
+  deviceType: string;
+  buildingId: string | null;
+  location: string | null;
+  state: AlarmState;
+  active: boolean;
+  shelvedUntil: string | null;
+  shelvedBy: string | null;
+  shelveReason: string | null;
+  suppressed: boolean;
+  outOfService: boolean;
+  episodeId: number | null;
+  message: string | null;
+  value: unknown;
+  raisedAt: string | null;
+  clearedAt: string | null;
+  ackedAt: string | null;
+  ackedBy: string | null;
+  endedAt: string | null;
+  activations: number;
+  realarms: number;
+  escalatedAt: string | null;
+  workOrderId: number | null;
+  workOrderNumber: string | null;
+  workOrderStatus: string | null;
+  changedAt: string;
+}
+
+/** `alarm.raised` / `alarm.changed` / `alarm.realarm` / `alarm.escalated` live event data. */
+export interface AlarmEventData extends AlarmView {
+  action: string;
+  actor: string;
+  note?: string | null;
+}
+
+export interface AlarmTransition {
+  id: number;
+  at: string;
+  action: string;
+  from: AlarmState;
+  to: AlarmState;
+  actor: string;
+  note: string | null;
+  episodeId: number | null;
+  details: unknown;
+}
+
+export interface AlarmDetail {
+  alarm: AlarmView;
+  /** Newest first. */
+  transitions: AlarmTransition[];
+}
+
+export interface AlarmListQuery {
+  view?: AlarmListView;
+  building?: string;
+  priority?: AlarmPriority;
+  category?: AlarmCategory;
+  limit?: number;
+}
+
+export async function listAlarms(query: AlarmListQuery, signal?: AbortSignal): Promise<AlarmView[]> {
+  return (await apiGet<{ alarms: AlarmView[] }>('/api/alarms', { query: { ...query }, signal })).alarms;
+}
+
+export function fetchAlarm(id: number, signal?: AbortSignal): Promise<AlarmDetail> {
+  return apiGet<AlarmDetail>(`/api/alarms/${id}`, { signal });
+}
+
+async function alarmAction(id: number, action: 'ack' | 'shelve' | 'unshelve' | 'comment', body: Record<string, unknown>): Promise<AlarmView> {
+  return (await apiPost<{ alarm: AlarmView }>(`/api/alarms/${id}/${action}`, body)).alarm;
+}
+
+export function acknowledgeAlarm(id: number, input: { note?: string; disposition?: string }): Promise<AlarmView> {
+  return alarmAction(id, 'ack', input);
+}
+
+export function shelveAlarm(id: number, input: { reason: string; minutes: number }): Promise<AlarmView> {
+  return alarmAction(id, 'shelve', input);
+}
+
+export function unshelveAlarm(id: number, input: { note?: string } = {}): Promise<AlarmView> {
+  return alarmAction(id, 'unshelve', input);
+}
+
+export function commentAlarm(id: number, note: string): Promise<AlarmView> {
+  return alarmAction(id, 'comment', { note });
+}
+
+export interface Estate {
+  sites: { id: string; name: string }[];
+  buildings: { id: string; siteId: string; name: string; floors: { id: number; code: string; level: number; name: string | null }[] }[];
+}
+
+export function fetchEstate(signal?: AbortSignal): Promise<Estate> {
+  return apiGet<Estate>('/api/estate', { signal });
+}
+
+export interface WorkOrderBrief {
+  id: number;
+  number: string;
+  kind: AlarmCategory;
+  title: string;
+  status: string;
+  priority: AlarmPriority;
+  trade: string;
+  buildingId: string | null;
+  deviceId: number | null;
+  assignee: { id: number; name: string } | null;
+  acceptDueAt: string;
+  resolveDueAt: string;
+}
+
+export interface StaffMember {
+  id: number;
+  name: string;
+  position: string | null;
+  userId: number | null;
+  username: string | null;
+  role: Role | null;
+  active: boolean;
+  trades: string[];
+  /** Empty: the whole estate. */
+  buildings: string[];
+  onShift: boolean;
+  openWorkload: number;
+}
+
+export async function fetchWorkOrderBrief(id: number, signal?: AbortSignal): Promise<WorkOrderBrief> {
+  return (await apiGet<{ workOrder: WorkOrderBrief }>(`/api/work-orders/${id}`, { signal })).workOrder;
+}
+
+export async function listStaff(query: { building?: string } = {}, signal?: AbortSignal): Promise<StaffMember[]> {
+  return (await apiGet<{ staff: StaffMember[] }>('/api/staff', { query, signal })).staff;
+}
+
+/** Assign to a person, or (no staffId) let dispatch choose. */
+export async function assignWorkOrder(id: number, staffId?: number, note?: string): Promise<WorkOrderBrief> {
+  return (await apiPost<{ workOrder: WorkOrderBrief }>(`/api/work-orders/${id}/assign`, { staffId, note })).workOrder;
+}
+
+export async function createWorkOrder(input: {
+  kind: AlarmCategory;
+  title: string;
+  description?: string;
+  priority: AlarmPriority;
+  buildingId?: string;
+  deviceId?: number;
+}): Promise<WorkOrderBrief> {
+  return (await apiPost<{ workOrder: WorkOrderBrief }>('/api/work-orders', input)).workOrder;
+}
+
+export const shiftLogKinds = ['note', 'handover', 'patrol'] as const;
+export type ShiftLogKind = (typeof shiftLogKinds)[number];
+
+export interface ShiftLogEntry {
+  id: number;
+  at: string;
+  authorId: number | null;
+  authorName: string;
+  buildingId: string | null;
+  kind: ShiftLogKind;
+  text: string;
+  alarmIds: number[];
+}
+
+export async function listShiftLog(query: { since?: string; building?: string; limit?: number } = {}, signal?: AbortSignal): Promise<ShiftLogEntry[]> {
+  return (await apiGet<{ entries: ShiftLogEntry[] }>('/api/shift-log', { query, signal })).entries;
+}
+
+export async function addShiftLogEntry(input: { kind: ShiftLogKind; text: string; buildingId?: string; alarmIds?: number[] }): Promise<ShiftLogEntry> {
+  return (await apiPost<{ entry: ShiftLogEntry }>('/api/shift-log', input)).entry;
+}
+
+// work orders
+// Shapes of hub/src/workorders/work-order.routes.ts, hub/src/alarms/alarm-kpis.ts and the
+// work-order live events (work-order.service.ts liveSummary).
+
+export const workOrderStatuses = ['open', 'assigned', 'accepted', 'in_progress', 'on_hold', 'resolved', 'closed', 'cancelled'] as const;
+export type WorkOrderStatus = (typeof workOrderStatuses)[number];
+export const workOrderKinds = ['maintenance', 'security'] as const;
+export type WorkOrderKind = (typeof workOrderKinds)[number];
+export const workOrderPriorities = ['critical', 'high', 'medium', 'low'] as const;
+export type WorkOrderPriority = (typeof workOrderPriorities)[number];
+export type WorkOrderVerification = 'normal' | 'abnormal' | 'unverified';
+
+export interface WorkOrder {
+  id: number;
+  number: string;
+  kind: WorkOrderKind;
+  source: 'alarm' | 'manual' | 'request' | 'preventive';
+  alarmEpisodeId: number | null;
+  title: string;
+  description: string | null;
+  priority: WorkOrderPriority;
+  status: WorkOrderStatus;
+  trade: string;
+  buildingId: string | null;
+  deviceId: number | null;
+  deviceName: string | null;
+  location: string | null;
+  assignee: { id: number; name: string } | null;
+  createdBy: string;
+  createdAt: string;
+  acceptDueAt: string;
+  resolveDueAt: string;
+  assignedAt: string | null;
+  acceptedAt: string | null;
+  startedAt: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  cancelledAt: string | null;
+  resolution: string | null;
+  verification: WorkOrderVerification | null;
+  reopenCount: number;
+  escalationLevel: number;
+  acceptBreachedAt: string | null;
+  resolveBreachedAt: string | null;
+  updatedAt: string;
+}
+
+export interface WorkOrderEvent {
+  id: number;
+  at: string;
+  /** A lifecycle action, or 'create', 'escalate', 'dispatch.none'. */
+  action: string;
+  fromStatus: WorkOrderStatus | null;
+  toStatus: WorkOrderStatus;
+  userId: number | null;
+  actor: string;
+  note: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface WorkOrderAlarmSummary {
+  id: number;
+  ruleId: number;
+  ruleName: string;
+  state: string;
+  active: boolean;
+  suppressed: boolean;
+  episodes: { id: number; priority: string; message: string; raisedAt: string; clearedAt: string | null; ackedAt: string | null; endedAt: string | null }[];
+}
+
+export interface WorkOrderDetail {
+  workOrder: WorkOrder;
+  events: WorkOrderEvent[];
+  alarm: WorkOrderAlarmSummary | null;
+}
+
+export interface WorkOrderOutcome {
+  workOrder: WorkOrder;
+  /** E.g. "the alarm that opened WO-000001 is still active: the reading is still abnormal". */
+  warnings: string[];
+}
+
+export interface WorkOrderPage {
+  workOrders: WorkOrder[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+export interface WorkOrderListQuery {
+  status?: readonly WorkOrderStatus[];
+  kind?: WorkOrderKind;
+  building?: string;
+  trade?: string;
+  assignee?: 'me' | number;
+  page?: number;
+  /** At most 200. */
+  limit?: number;
+}
+
+/** The `workOrder` of a 'workorder.created' / 'workorder.changed' / 'workorder.escalated' live event. */
+export interface WorkOrderLiveSummary {
+  id: number;
+  number: string;
+  kind: WorkOrderKind;
+  source: WorkOrder['source'];
+  status: WorkOrderStatus;
+  priority: WorkOrderPriority;
+  trade: string;
+  title: string;
+  buildingId: string | null;
+  deviceId: number | null;
+  assigneeId: number | null;
+  escalationLevel: number;
+  acceptDueAt: string;
+  resolveDueAt: string;
+}
+
+export interface WorkOrderLiveData {
+  action: string;
+  actor?: string;
+  from?: WorkOrderStatus;
+  /** workorder.escalated: which SLA was breached. */
+  sla?: 'accept' | 'resolve';
+  warnings?: string[];
+  workOrder: WorkOrderLiveSummary;
+}
+
+export type WorkOrderActionName = 'assign' | 'accept' | 'start' | 'hold' | 'resume' | 'resolve' | 'close' | 'cancel' | 'reopen' | 'comment';
+
+export interface WorkOrderActionBody {
+  note?: string;
+  reason?: string;
+  resolution?: string;
+  partsUsed?: { partCode: string; qty: number }[];
+  staffId?: number;
+  text?: string;
+}
+
+export interface NewWorkOrder {
+  kind: WorkOrderKind;
+  title: string;
+  description?: string;
+  priority: WorkOrderPriority;
+  trade?: string;
+  buildingId?: string;
+  deviceId?: number;
+  location?: string;
+}
+
+export interface SlaCompliance {
+  measured: number;
+  met: number;
+  /** met / measured; null when nothing was measured. */
+  compliance: number | null;
+}
+
+export interface WorkOrderKpiBlock {
+  created: number;
+  cancelled: number;
+  accepted: number;
+  resolved: number;
+  acceptSla: SlaCompliance;
+  resolveSla: SlaCompliance;
+  mttaSeconds: number | null;
+  mttrSeconds: number | null;
+}
+
+export interface WorkOrderKpis {
+  from: string;
+  to: string;
+  openByTrade: { trade: string; open: number }[];
+  overall: WorkOrderKpiBlock;
+  byTrade: (WorkOrderKpiBlock & { trade: string })[];
+  byBuilding: (WorkOrderKpiBlock & { buildingId: string | null })[];
+}
+
+export interface AlarmKpis {
+  from: string;
+  to: string;
+  building: string | null;
+  activations: number;
+  episodes: number;
+  per10Min: { average: number; peak: number };
+  perHour: { average: number; peak: number };
+  floods: { start: string; count: number }[];
+  floodPercent: number;
+  chattering: { alarmId: number; ruleName: string; deviceName: string; maxPerMinute: number }[];
+  stale: { alarmId: number; ruleName: string; deviceName: string; since: string }[];
+  topContributors: { alarmId: number; ruleName: string; deviceName: string; activations: number; share: number }[];
+  timeToAck: { count: number; averageSec: number | null; medianSec: number | null; p90Sec: number | null };
+  byBuilding: { building: string | null; activations: number; episodes: number; unacknowledged: number }[];
+  byPriority: { priority: string; activations: number }[];
+}
+
+export interface HistoryAnswerWithUnit extends HistoryAnswer {
+  metric: string;
+  unit: string | null;
+  type: 'number' | 'boolean' | 'string';
+}
+
+export function listWorkOrders(query: WorkOrderListQuery, signal?: AbortSignal): Promise<WorkOrderPage> {
+  return apiGet<WorkOrderPage>('/api/work-orders', {
+    signal,
+    query: {
+      status: query.status?.length ? query.status.join(',') : undefined,
+      kind: query.kind,
+      building: query.building,
+      trade: query.trade,
+      assignee: query.assignee,
+      page: query.page,
+      limit: query.limit,
+    },
+  });
+}
+
+export function fetchWorkOrder(id: number, signal?: AbortSignal): Promise<WorkOrderDetail> {
+  return apiGet<WorkOrderDetail>(`/api/work-orders/${id}`, { signal });
+}
+
+export function workOrderAction(id: number, action: WorkOrderActionName, body: WorkOrderActionBody = {}): Promise<WorkOrderOutcome> {
+  return apiPost<WorkOrderOutcome>(`/api/work-orders/${id}/${action}`, body);
+}
+
+export function createManualWorkOrder(body: NewWorkOrder): Promise<WorkOrderOutcome> {
+  return apiPost<WorkOrderOutcome>('/api/work-orders', body);
+}
+
+export function fetchWorkOrderKpis(query: { from?: string; to?: string; building?: string }, signal?: AbortSignal): Promise<WorkOrderKpis> {
+  return apiGet<WorkOrderKpis>('/api/work-orders/kpis', { signal, query });
+}
+
+export function fetchAlarmKpis(query: { from?: string; to?: string; building?: string }, signal?: AbortSignal): Promise<AlarmKpis> {
+  return apiGet<AlarmKpis>('/api/alarms/kpis', { signal, query });
+}
+
+/** A reading an alarm rule's condition tests, with its threshold when it is one. */
+export interface AlarmRuleMetric {
+  metric: string;
+  op: string | null;
+  threshold: number | null;
+}
+
+/** The readings an alarm rule's condition tests (walking AND/OR combinations). */
+export async function fetchAlarmRuleMetrics(ruleId: number, signal?: AbortSignal): Promise<AlarmRuleMetric[]> {
+  const { rule } = await apiGet<{ rule: { definition?: { condition?: unknown } } }>(`/api/alarm-rules/${ruleId}`, { signal });
+  const found: AlarmRuleMetric[] = [];
+  const walk = (node: unknown) => {
+    if (typeof node !== 'object' || node === null) return;
+    const { metric, conditions, kind, op, value } = node as Record<string, unknown>;
+    if (typeof metric === 'string') {
+      const threshold = kind === 'threshold' && typeof value === 'number' ? value : null;
+      found.push({ metric, op: typeof op === 'string' ? op : null, threshold });
+    }
+    if (Array.isArray(conditions)) conditions.forEach(walk);
+  };
+  walk(rule.definition?.condition);
+  return found;
+}
+
+export function metricHistory(
+  deviceId: number,
+  query: { metric: string; from: string; to: string; bucket?: string },
+  signal?: AbortSignal,
+): Promise<HistoryAnswerWithUnit> {
+  return apiGet<HistoryAnswerWithUnit>(`/api/devices/${deviceId}/history`, { query: { bucket: 'auto', ...query }, signal });
+}

@@ -57,3 +57,47 @@ export function formatRelative(locale: Locale, iso: string, now: number): string
   }
   return formatDateTime(locale, iso);
 }
+
+// Durations and shares (work orders, KPIs).
+
+function unitFormat(locale: Locale, unit: 'day' | 'hour' | 'minute' | 'second', value: number): string {
+  return cached(`u:${unit}:${locale}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 0 })).format(value);
+}
+
+/** A span of time such as MTTR: the two largest units that matter ("1 hr 5 min", "1小时 5分钟", "42 sec"). */
+export function formatDuration(locale: Locale, seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const parts: Array<['day' | 'hour' | 'minute' | 'second', number]> = [
+    ['day', Math.floor(total / 86_400)],
+    ['hour', Math.floor((total % 86_400) / 3_600)],
+    ['minute', Math.floor((total % 3_600) / 60)],
+    ['second', total % 60],
+  ];
+  const first = parts.findIndex(([, value]) => value > 0);
+  if (first === -1) return unitFormat(locale, 'second', 0);
+  return parts
+    .slice(first, first + 2)
+    .filter(([, value]) => value > 0)
+    .map(([unit, value]) => unitFormat(locale, unit, value))
+    .join(' ');
+}
+
+/**
+ * A countdown that ticks each second, as a clock reads: "04:59", "1:04:59", "2 days 01:04:59".
+ * Always the magnitude; the caller's words say whether it is time left or time overdue.
+ */
+export function formatCountdown(locale: Locale, seconds: number): string {
+  const total = Math.max(0, Math.floor(Math.abs(seconds)));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3_600);
+  const minutes = Math.floor((total % 3_600) / 60);
+  const secs = total % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const clock = hours > 0 || days > 0 ? `${days > 0 ? two(hours) : hours}:${two(minutes)}:${two(secs)}` : `${two(minutes)}:${two(secs)}`;
+  return days > 0 ? `${unitFormat(locale, 'day', days)} ${clock}` : clock;
+}
+
+/** A share (0..1) as a percentage: 0.953 → "95.3%". */
+export function formatPercent(locale: Locale, ratio: number): string {
+  return cached(`p:${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 })).format(ratio);
+}

@@ -1,0 +1,173 @@
+import { memo, useMemo } from 'react';
+import { type AlarmPriority, type Device } from '../api/hub-api.ts';
+import { priorityLabel } from '../alarms/alarm-labels.ts';
+import { priorityRank } from '../alarms/alarm-store.ts';
+import { groupDevices } from '../devices/device-groups.ts';
+import { deviceTypeLabel, floorLabel } from '../devices/device-labels.ts';
+import { useT, type Translate } from '../i18n/i18n-context.tsx';
+import { useOnlinePatches } from './use-estate-devices.ts';
+
+/** What a click in the overview narrows the alarm list to. */
+export type EstatePick =
+  | { kind: 'building'; building: string | null }
+  | { kind: 'floor'; building: string | null; floor: string | null }
+  | { kind: 'device'; deviceId: number };
+
+export function pickKey(pick: EstatePick | null): string {
+  if (!pick) return '';
+  return pick.kind === 'device' ? `d:${pick.deviceId}` : pick.kind === 'floor' ? `f:${pick.building ?? ''}:${pick.floor ?? ''}` : `b:${pick.building ?? ''}`;
+}
+
+/** The devices a pick covers; null for "all". */
+export function pickedDevices(pick: EstatePick | null, devices: readonly Device[]): Set<number> | null {
+  if (!pick) return null;
+  if (pick.kind === 'device') return new Set([pick.deviceId]);
+  return new Set(devices.filter((d) => d.building === pick.building && (pick.kind === 'building' || d.floor === pick.floor)).map((d) => d.id));
+}
+
+function worst(a: AlarmPriority | undefined, b: AlarmPriority | undefined): AlarmPriority | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return priorityRank[a] <= priorityRank[b] ? a : b;
+}
+
+interface EstateOverviewProps {
+  devices: readonly Device[] | undefined;
+  buildingNames: ReadonlyMap<string, string>;
+  /** Device id → its most urgent standing alarm. */
+  alarmed: ReadonlyMap<number, AlarmPriority>;
+  pick: EstatePick | null;
+  onPick: (pick: EstatePick | null) => void;
+}
+
+/**
+ * Buildings → floors → devices at a glance: one small tile per device, coloured by its
+ * most urgent standing alarm, grey when offline. Built for thousands of devices: the
+ * arrangement is computed once per poll, live status arrives as patches, and tiles are
+ * memoised on plain values, so a status change re-renders one tile.
+ */
+export const EstateOverview = memo(function EstateOverview({ devices, buildingNames, alarmed, pick, onPick }: EstateOverviewProps) {
+  const t = useT();
+  const groups = useMemo(() => groupDevices(devices ?? []), [devices]);
+  const patches = useOnlinePatches(devices);
+  const isOnline = (d: Device) => patches.get(d.id) ?? d.online;
+  const picked = pickKey(pick);
+
+  return (
+    <section className="console-panel estate-overview" data-testid="estate-overview" aria-label={t('console.estate.title')}>
+      <header className="console-panel__head">
+        <h2 className="console-panel__title">{t('console.estate.title')}</h2>
+        <span className="estate-legend" aria-hidden="true">
+          <span className="estate-legend__item">
+            <span className="estate-tile estate-tile--ok" /> {t('console.estate.online')}
+          </span>
+          <span className="estate-legend__item">
+            <span className="estate-tile estate-tile--offline" /> {t('console.estate.offline')}
+          </span>
+          <span className="estate-legend__item">
+            <span className="estate-tile estate-tile--critical" /> {t('console.estate.alarm')}
+          </span>
+        </span>
+      </header>
+      <div className="console-panel__body estate-overview__body">
+        {devices === undefined ? <p className="muted">{t('common.loading')}</p> : null}
+        {devices && devices.length === 0 ? <p className="muted">{t('console.estate.none')}</p> : null}
+        {groups.map((group) => {
+          let buildingWorst: AlarmPriority | undefined;
+          let alarmedCount = 0;
+          let online = 0;
+          for (const floor of group.floors) {
+            for (const d of floor.devices) {
+              const p = alarmed.get(d.id);
+              if (p) alarmedCount += 1;
+              if (isOnline(d)) online += 1;
+              buildingWorst = worst(buildingWorst, p);
+            }
+          }
+          const name = group.building === null ? t('alarms.siteWide') : (buildingNames.get(group.building) ?? group.building);
+          const buildingPick: EstatePick = { kind: 'building', building: group.building };
+          return (
+            <div key={group.key} className="estate-building" data-testid="estate-building" data-building={group.building ?? ''}>
+              <button
+                type="button"
+                className={`estate-building__head${picked === pickKey(buildingPick) ? ' is-picked' : ''}`}
+                aria-pressed={picked === pickKey(buildingPick)}
+                onClick={() => onPick(picked === pickKey(buildingPick) ? null : buildingPick)}
+              >
+                <span className={`estate-building__mark estate-tile estate-tile--${buildingWorst ?? (online === group.total ? 'ok' : 'offline')}`} aria-hidden="true" />
+                <span className="estate-building__name">{name}</span>
+                <span className="estate-building__stats">
+                  {alarmedCount ? (
+                    <span className={`estate-building__alarms estate-building__alarms--${buildingWorst}`}>{t('console.estate.alarmed', { count: alarmedCount })}</span>
+                  ) : null}
+                  <span className={online === group.total ? 'estate-building__online' : 'estate-building__online estate-building__online--partial'}>
+                    {t('devices.groupCount', { online, total: group.total })}
+                  </span>
+                </span>
+              </button>
+              {group.floors.map((floor) => {
+                const floorPick: EstatePick = { kind: 'floor', building: group.building, floor: floor.floor };
+                const isPicked = picked === pickKey(floorPick);
+                return (
+                  <div key={floor.floor ?? ''} className="estate-floor" data-testid="estate-floor" data-floor={floor.floor ?? ''}>
+                    <button type="button" className={`estate-floor__label${isPicked ? ' is-picked' : ''}`} aria-pressed={isPicked} onClick={() => onPick(isPicked ? null : floorPick)}>
+                      {floorLabel(t, floor.floor)}
+                    </button>
+                    <div className="estate-floor__tiles">
+                      {floor.devices.map((d) => (
+                        <DeviceTile
+                          key={d.id}
+                          id={d.id}
+                          name={d.name}
+                          code={d.code}
+                          type={d.type}
+                          online={isOnline(d)}
+                          priority={alarmed.get(d.id) ?? null}
+                          picked={picked === `d:${d.id}`}
+                          onPick={onPick}
+                          t={t}
+                        />
+                      ))}
+                    </div>
+                  </div>
+                );
+              })}
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+});
+
+interface DeviceTileProps {
+  id: number;
+  name: string;
+  code: string;
+  type: string;
+  online: boolean;
+  priority: AlarmPriority | null;
+  picked: boolean;
+  onPick: (pick: EstatePick | null) => void;
+  t: Translate;
+}
+
+const DeviceTile = memo(function DeviceTile({ id, name, code, type, online, priority, picked, onPick, t }: DeviceTileProps) {
+  const status = online ? t('console.estate.online') : t('console.estate.offline');
+  const alarm = priority ? ` · ${t('console.estate.tileAlarm', { priority: t(priorityLabel[priority]) })}` : '';
+  const label = `${name} (${code}) · ${deviceTypeLabel(t, type)} · ${status}${alarm}`;
+  return (
+    <button
+      type="button"
+      className={`estate-tile estate-tile--${priority ?? (online ? 'ok' : 'offline')}${online ? '' : ' is-offline'}${picked ? ' is-picked' : ''}`}
+      data-testid="estate-device"
+      data-device-id={id}
+      data-online={online}
+      data-alarm-priority={priority ?? 'none'}
+      title={label}
+      aria-label={label}
+      aria-pressed={picked}
+      onClick={() => onPick(picked ? null : { kind: 'device', deviceId: id })}
+    />
+  );
+});
