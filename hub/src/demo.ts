@@ -3,32 +3,21 @@
  * the embedded broker, the hub with the dashboard, and the demo estate's
  * simulated devices bridged by real edge agents over MQTT (one per building).
  *
- * The hub code does not know it is a demo: this file only chooses defaults
+ * The hub code does not know it is a demo: demo-system.ts only chooses defaults
  * (an estate file, demo users, a free MQTT port if 1883 is taken) and starts
- * the agents beside it. Every variable of the configuration table still applies.
+ * the agents beside it; this file adds the terminal around it (what it prints,
+ * Ctrl-C). Every variable of the configuration table still applies.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { EdgeAgent, parseAgentConfig } from '@warden/edge-agent';
-import { agentIdOf, demoEstatePath, estateToAgentConfigs, loadEstate } from '@warden/simulators';
-import { startHub, type Hub } from './app.js';
-import { provisionAgent } from './broker/index.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { printCredentials } from './credentials-banner.js';
+import { demoConfig, startDemo, type DemoSystem } from './demo-system.js';
 import { createLogger } from './logger.js';
 
-const demoDefaults: Record<string, string> = {
-  HTTP_HOST: '127.0.0.1',
-  MQTT_PORT_FALLBACK: 'true',
-  DEMO_USERS: 'true',
-  ESTATE_FILE: demoEstatePath,
-  LOG_LEVEL: 'warn',
-};
-
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
-    config = loadConfig({ ...demoDefaults, ...process.env });
+    config = demoConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -38,8 +27,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   console.log('Starting Warden on embedded defaults (PGlite, embedded MQTT broker, simulated estate)...');
-  const hub = await startHub(config, logger);
-  const agents: EdgeAgent[] = [];
+  const starting = startDemo(config, logger);
 
   let stoppingSince = 0;
   const shutdown = async (signal: string) => {
@@ -51,24 +39,18 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     console.log(`\n${signal}: stopping the edge agents and the hub...`);
-    await Promise.allSettled(agents.map((a) => a.stop()));
-    await hub.stop();
+    // Stopped during start-up: let the start finish (or fail, which cleans up after itself), then stop.
+    const system = await starting.catch(() => undefined);
+    await system?.stop();
     console.log('Stopped.');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  let devices = 0;
-  try {
-    const started = await startEstateAgents(hub);
-    agents.push(...started.agents);
-    devices = started.devices;
-  } catch (err) {
-    await hub.stop();
-    throw err;
-  }
-
+  const system: DemoSystem = await starting;
+  if (stoppingSince) return;
+  const { hub, agents, devices } = system;
   console.log(
     [
       '',
@@ -82,26 +64,6 @@ async function main(): Promise<void> {
   if (hub.auth.initialCredentials.length) printCredentials(hub.auth.initialCredentials);
   else console.log('  Log in with the accounts printed on the first start (rm -rf data to start afresh).');
   console.log('  Press Ctrl-C to stop.\n');
-}
-
-/** One edge agent per building of the estate, provisioned with a fresh secret at each start. */
-async function startEstateAgents(hub: Hub): Promise<{ agents: EdgeAgent[]; devices: number }> {
-  const estate = loadEstate(hub.config.ESTATE_FILE!);
-  const dataDir = hub.config.DATA_DIR.startsWith('memory://') ? path.join(os.tmpdir(), `warden-demo-${process.pid}`) : hub.config.DATA_DIR;
-  const secrets = new Map<string, string>();
-  for (const building of estate.buildings) {
-    const id = agentIdOf(building.id);
-    const { secret } = await provisionAgent(hub.db, { id, siteId: estate.site.id, buildingId: building.id }, 'demo');
-    secrets.set(id, secret);
-  }
-  const configs = estateToAgentConfigs(estate, {
-    mqttUrl: hub.mqttUrl,
-    queueDir: path.resolve(dataDir, 'agents'),
-    credentials: (agentId) => ({ username: agentId, password: secrets.get(agentId)! }),
-  });
-  const agents = configs.map((c) => new EdgeAgent(parseAgentConfig(c, `estate ${hub.config.ESTATE_FILE}`), { logger: hub.logger.child({ agent: c.agent }) }));
-  await Promise.all(agents.map((a) => a.start()));
-  return { agents, devices: configs.reduce((n, c) => n + c.devices.length, 0) };
 }
 
 main().catch((err: Error) => {
