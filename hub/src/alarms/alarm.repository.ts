@@ -129,13 +129,14 @@ export interface AlarmRow {
 
 /** The alarm row of (rule, device), created on first use, locked for this transaction. */
 export async function lockAlarm(tx: Queryable, ruleId: number, deviceId: number, buildingId: string | null): Promise<AlarmRow> {
-  await tx.query(
+  // One round trip: an existing row is "updated" to itself, which locks it like SELECT ... FOR UPDATE.
+  const { rows } = await tx.query<AlarmRow>(
     `INSERT INTO alarms (rule_id, device_id, building_id, suppressed)
      VALUES ($1, $2, $3, EXISTS (SELECT 1 FROM work_orders WHERE device_id = $2 AND kind = 'maintenance' AND status IN ('in_progress', 'on_hold')))
-     ON CONFLICT (rule_id, device_id) DO NOTHING`,
+     ON CONFLICT (rule_id, device_id) DO UPDATE SET rule_id = alarms.rule_id
+     RETURNING *`,
     [ruleId, deviceId, buildingId],
   );
-  const { rows } = await tx.query<AlarmRow>('SELECT * FROM alarms WHERE rule_id = $1 AND device_id = $2 FOR UPDATE', [ruleId, deviceId]);
   return rows[0];
 }
 

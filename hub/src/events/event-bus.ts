@@ -10,7 +10,7 @@ export interface HubEvents {
   'agent.state': { agentId: string; siteId: string; online: boolean; at: Date };
   'device.birth': { deviceId: number; agentId: string; code: string };
   'device.online': { deviceId: number; online: boolean; at: Date };
-  /** Live (non-historical) points after they are stored; `series[i]` is the series of `points[i]`. */
+  /** Live (non-historical) points as they are ingested (queued for storage); `series[i]` is the series of `points[i]`. */
   'telemetry.points': { agentId: string; points: Point[]; series: { seriesId: number; deviceId: number }[] };
   'device.event': { agentId: string; deviceId: number; event: DeviceEvent };
   'ingest.rejected': { topic: string; reason: string };

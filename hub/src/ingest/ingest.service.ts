@@ -199,8 +199,11 @@ export class IngestService {
     }
     const written = this.writer.write(stored);
     release?.(); // the points are counted as pending now
-    await written;
+    // Alarm rules see live points as they are ingested, not after their batch is written: under
+    // load a COPY batch takes hundreds of ms. The message is still acknowledged only once stored,
+    // so a crash before that redelivers it and the rules see it again (raising twice is a no-op).
     if (live) this.bus.emit('telemetry.points', { agentId: agent.id, points: batch.points, series: refs });
+    await written;
   }
 
   private async ingestEvent(agent: AgentRow, event: DeviceEvent): Promise<void> {

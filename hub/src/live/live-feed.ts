@@ -24,12 +24,12 @@ export interface LiveEventInput {
  * on commit. After commit, wake the local LiveHub so this hub's clients get it at once.
  */
 export async function appendLiveEvent(tx: Queryable, event: LiveEventInput): Promise<number> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [LIVE_EVENT_LOCK]);
+  // One round trip: the INSERT reads its row from the lock's CTE, so the id is drawn after the lock is held.
   const { rows } = await tx.query<{ id: string }>(
-    'INSERT INTO live_events (type, building_id, audience, data) VALUES ($1, $2, $3, $4) RETURNING id',
-    [event.type, event.buildingId, event.audience, JSON.stringify(event.data)],
+    `WITH locked AS (SELECT pg_advisory_xact_lock($1)),
+          inserted AS (INSERT INTO live_events (type, building_id, audience, data) SELECT $2, $3, $4, $5 FROM locked RETURNING id)
+     SELECT id, pg_notify($6, id::text) FROM inserted`,
+    [LIVE_EVENT_LOCK, event.type, event.buildingId, event.audience, JSON.stringify(event.data), LIVE_CHANNEL],
   );
-  const id = Number(rows[0].id);
-  await tx.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, String(id)]);
-  return id;
+  return Number(rows[0].id);
 }
