@@ -63,6 +63,32 @@ export {
 } from './estate/agent-configs.js';
 export { deriveSeed } from './signals/seeded-noise.js';
 export { localHour, residentialWaterProfile, residentialPowerProfile, liftTrafficProfile } from './signals/daily-profiles.js';
+export {
+  CameraSimulator,
+  cameraSimulatorOptionsSchema,
+  cameraFaultNames,
+  cameraFaultRequestSchema,
+  type CameraSimulatorOptions,
+  type CameraEndpoints,
+  type CameraState,
+  type CameraFault,
+} from './camera/camera-simulator.js';
+export {
+  DoorControllerSimulator,
+  doorControllerOptionsSchema,
+  doorScenarioNames,
+  doorScenarioRequestSchema,
+  simulatedCardholders,
+  type DoorControllerOptions,
+  type DoorControllerEndpoints,
+  type DoorInfo,
+  type DoorScenarioName,
+  type DoorScenarioRequest,
+} from './door/door-controller-simulator.js';
+export type { DoorState, DoorPhysicalState, LockPhysicalState, DoorMode, DoorAlarmState, DoorTamperState } from './door/simulated-door.js';
+export { OnvifSoapClient, type SoapResponse } from './camera/onvif-soap-client.js';
+export { probeMessage } from './camera/ws-discovery.js';
+export { stderrLogger, silentLogger, type SimLogger, type SimLogLevel } from './camera/sim-logger.js';
 
 /** Absolute path of the bundled demo estate (simulators/estates/demo.json). */
 export const demoEstatePath = fileURLToPath(new URL('../estates/demo.json', import.meta.url));

@@ -1,0 +1,47 @@
+/** Namespace URIs the simulated ONVIF devices speak, by their customary prefix. */
+export const ns = {
+  s: 'http://www.w3.org/2003/05/soap-envelope',
+  soap11: 'http://schemas.xmlsoap.org/soap/envelope/',
+  wsa: 'http://www.w3.org/2005/08/addressing',
+  wsse: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd',
+  wsu: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd',
+  xs: 'http://www.w3.org/2001/XMLSchema',
+  tt: 'http://www.onvif.org/ver10/schema',
+  tds: 'http://www.onvif.org/ver10/device/wsdl',
+  trt: 'http://www.onvif.org/ver10/media/wsdl',
+  tptz: 'http://www.onvif.org/ver20/ptz/wsdl',
+  timg: 'http://www.onvif.org/ver20/imaging/wsdl',
+  tev: 'http://www.onvif.org/ver10/events/wsdl',
+  tdc: 'http://www.onvif.org/ver10/doorcontrol/wsdl',
+  tac: 'http://www.onvif.org/ver10/accesscontrol/wsdl',
+  pt: 'http://www.onvif.org/ver10/pacs',
+  wsnt: 'http://docs.oasis-open.org/wsn/b-2',
+  wstop: 'http://docs.oasis-open.org/wsn/t-1',
+  wsrfrw: 'http://docs.oasis-open.org/wsrf/rw-2',
+  tns1: 'http://www.onvif.org/ver10/topics',
+  ter: 'http://www.onvif.org/ver10/error',
+  // WS-Discovery (2005/04, the version ONVIF uses) and its older WS-Addressing.
+  wsd: 'http://schemas.xmlsoap.org/ws/2005/04/discovery',
+  wsadis: 'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+  dn: 'http://www.onvif.org/ver10/network/wsdl',
+} as const;
+
+/** The prefixes declared on every envelope we send, so bodies may use any of them. */
+export const envelopePrefixes = [
+  's',
+  'wsa',
+  'xs',
+  'tt',
+  'tds',
+  'trt',
+  'tptz',
+  'tev',
+  'tdc',
+  'tac',
+  'pt',
+  'wsnt',
+  'wstop',
+  'wsrfrw',
+  'tns1',
+  'ter',
+] as const satisfies readonly (keyof typeof ns)[];
