@@ -117,6 +117,7 @@ describe('command params', () => {
     'door.access': { reason: 'r' },
     'camera.snapshot': {},
     'camera.ptz': { pan: 0, tilt: 0, zoom: 0 },
+    'camera.clip': { seconds: 5 },
     'simulate.fault': { fault: 'stuck' },
   };
 

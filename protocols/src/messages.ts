@@ -63,6 +63,8 @@ export const deviceBirthSchema = z.strictObject({
     floor: z.string().max(32).optional(),
     zone: z.string().max(128).optional(),
     location: z.string().max(256).optional(),
+    /** A camera: ids of devices of the same agent its view covers (e.g. the doors it watches), for evidence. */
+    covers: z.array(id).max(32).optional(),
   }),
   metrics: z
     .array(metricDefinitionSchema)
@@ -165,6 +167,7 @@ export const commandNames = [
   'door.access',
   'camera.snapshot',
   'camera.ptz',
+  'camera.clip',
   'simulate.fault',
 ] as const;
 export type CommandName = (typeof commandNames)[number];
@@ -187,6 +190,8 @@ export const commandParamsSchemas = {
   /** Momentary release for the door's own strike time, like a granted card. */
   'door.access': z.strictObject({ reason }),
   'camera.snapshot': z.strictObject({}),
+  /** A short clip from now, where the camera allows it. */
+  'camera.clip': z.strictObject({ seconds: z.number().int().min(1).max(30) }),
   /** Absolute move in ONVIF's generic (normalised) spaces: pan/tilt -1..1, zoom 0..1. */
   'camera.ptz': z.strictObject({ pan: z.number().min(-1).max(1), tilt: z.number().min(-1).max(1), zoom: z.number().min(0).max(1) }),
   /** Simulators only: inject a named fault, for durationSec or until fault "clear". */
