@@ -8,7 +8,7 @@ import { BrokerLinkPool, EmbeddedBroker, type EmbeddedLink } from './broker/inde
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
-import { DeviceRegistry, registerDeviceRoutes } from './devices/index.js';
+import { DeviceRegistry, DeviceStatusFeed, registerDeviceRoutes } from './devices/index.js';
 import { EventBus } from './events/event-bus.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { createHttpServer } from './http/server.js';
@@ -106,6 +106,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
         }, config.MQTT_INGEST_CONNECTIONS));
 
     const registry = await run(new DeviceRegistry(db, bus, logger.child({ module: 'devices' })));
+    await run(new DeviceStatusFeed(db, bus, logger.child({ module: 'device-status' })));
     const workOrders = await run(new WorkOrderService(db, bus, logger.child({ module: 'workorders' })));
     const telemetry = await run(new TelemetryModule(db, logger.child({ module: 'telemetry' }), {
       retentionDays: config.TELEMETRY_RETENTION_DAYS,
