@@ -12,9 +12,16 @@ export {
   mqttConfigSchema,
   queueConfigSchema,
   batchingConfigSchema,
+  equipmentDeviceConfigSchema,
+  cameraDeviceConfigSchema,
+  doorDeviceConfigSchema,
+  readIntervalMs,
   type AgentConfig,
   type AgentConfigInput,
   type DeviceConfig,
+  type EquipmentDeviceConfig,
+  type CameraDeviceConfig,
+  type DoorDeviceConfig,
   type AdapterConfig,
   type SimulatedAdapterConfig,
 } from './config/agent-config.schema.js';
@@ -30,9 +37,14 @@ export {
   type AdapterContext,
   type AdapterFactory,
 } from './adapters/device-adapter.js';
-export { adapterFactories, createAdapter } from './adapters/adapter-registry.js';
+export { adapterFactories, onvifAdapterFactories, createAdapter } from './adapters/adapter-registry.js';
 export { createSimulatedAdapter } from './adapters/simulated.adapter.js';
-export { deviceCatalog, deviceTypes, type DeviceType } from './devices/device-catalog.js';
+export { createOnvifCameraAdapter } from './adapters/camera-onvif.adapter.js';
+export { createOnvifDoorAdapter, maskCredential } from './adapters/door-onvif.adapter.js';
+export { OnvifSoapClient, OnvifError, describeOnvifError, type OnvifErrorKind } from './adapters/onvif/onvif-soap-client.js';
+export { PullPointSubscription, type OnvifNotification } from './adapters/onvif/pull-point-subscription.js';
+export { probeRtsp, RtspProbeError } from './adapters/onvif/rtsp-probe.js';
+export { deviceCatalog, deviceTypes, equipmentTypes, onvifDeviceTypes, type DeviceType, type EquipmentType, type OnvifDeviceType } from './devices/device-catalog.js';
 export {
   defineDevice,
   type CapabilityBlock,

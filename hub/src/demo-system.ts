@@ -1,14 +1,17 @@
 /**
  * The whole demo system in one process — PGlite, the embedded broker, the hub with
  * the dashboard, demo staff, and the demo estate's simulated devices bridged by real
- * edge agents over MQTT (one per building). `npm start` (demo.ts) runs it with its
+ * edge agents over MQTT (one per building). The estate's cameras and doors are ONVIF
+ * simulators (a CameraSimulator per camera, a one-door Profile C controller per door)
+ * on loopback ports with generated credentials; the agents reach them over ONVIF and
+ * RTSP as they would reach real devices. `npm start` (demo.ts) runs it with its
  * terminal around it; the browser tests and `npm run screenshots` run the very same
  * thing on free ports in a temporary data folder.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { EdgeAgent, parseAgentConfig } from '@warden/edge-agent';
-import { agentIdOf, demoEstatePath, estateToAgentConfigs, loadEstate } from '@warden/simulators';
+import { agentIdOf, demoEstatePath, estateToAgentConfigs, loadEstate, startOnvifSimulators, stderrLogger, type EstateOnvifSimulators } from '@warden/simulators';
 import type { Logger } from 'pino';
 import { startHub, type Hub } from './app.js';
 import { provisionAgent } from './broker/index.js';
@@ -31,7 +34,13 @@ export interface DemoSystem {
   agents: EdgeAgent[];
   /** Devices across all agents. */
   devices: number;
-  /** Stops the agents (they drain their queues) and then the hub. */
+  /**
+   * The cameras' and doors' simulators by device id, for scenes and tests:
+   * `onvif.doors.get('a-door-lobby')!.controller.inject({ scenario: 'force', door: token })`,
+   * `onvif.cameras.get('a-cam-lobby')!.injectFault('motion')`.
+   */
+  onvif: EstateOnvifSimulators;
+  /** Stops the agents (they drain their queues), the camera and door simulators, and then the hub. */
   stop(): Promise<void>;
 }
 
@@ -43,7 +52,7 @@ export function demoConfig(env: Record<string, string | undefined>): Config {
 /** Starts the hub, seeds the demo staff and starts the estate's edge agents. */
 export async function startDemo(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<DemoSystem> {
   const hub = await startHub(config, logger);
-  let result: { agents: EdgeAgent[]; devices: number };
+  let result: { agents: EdgeAgent[]; devices: number; onvif: EstateOnvifSimulators };
   try {
     // Technicians and guards with trades and shifts, so alarms' work orders are dispatched to someone.
     await seedDemoStaff(hub.db);
@@ -52,22 +61,25 @@ export async function startDemo(config: Config, logger: Logger = createLogger(co
     await hub.stop();
     throw err;
   }
-  const { agents, devices } = result;
+  const { agents, devices, onvif } = result;
   let stopping: Promise<void> | undefined;
   return {
     hub,
     agents,
     devices,
+    onvif,
     stop: () =>
       (stopping ??= (async () => {
+        // Agents first: they relock doors they unlocked for a while and unsubscribe from the simulators.
         await Promise.allSettled(agents.map((a) => a.stop()));
+        await onvif.stop();
         await hub.stop();
       })()),
   };
 }
 
-/** One edge agent per building of the estate, provisioned with a fresh secret at each start. */
-async function startEstateAgents(hub: Hub): Promise<{ agents: EdgeAgent[]; devices: number }> {
+/** One edge agent per building of the estate, provisioned with a fresh secret at each start, and the simulators of its cameras and doors. */
+async function startEstateAgents(hub: Hub): Promise<{ agents: EdgeAgent[]; devices: number; onvif: EstateOnvifSimulators }> {
   const estate = loadEstate(hub.config.ESTATE_FILE!);
   const dataDir = hub.config.DATA_DIR.startsWith('memory://') ? path.join(os.tmpdir(), `warden-demo-${process.pid}`) : hub.config.DATA_DIR;
   const secrets = new Map<string, string>();
@@ -76,17 +88,28 @@ async function startEstateAgents(hub: Hub): Promise<{ agents: EdgeAgent[]; devic
     const { secret } = await provisionAgent(hub.db, { id, siteId: estate.site.id, buildingId: building.id }, 'demo');
     secrets.set(id, secret);
   }
-  const configs = estateToAgentConfigs(estate, {
-    mqttUrl: hub.mqttUrl,
-    queueDir: path.resolve(dataDir, 'agents'),
-    credentials: (agentId) => ({ username: agentId, password: secrets.get(agentId)! }),
+  // Small pictures, short loops and modest card traffic: the demo shares the machine with everything else.
+  const onvif = await startOnvifSimulators(estate, {
+    doorTraffic: { meanSwipeIntervalSec: 90, deniedRatio: 0.05 },
+    ...(hub.config.LOG_LEVEL === 'debug' || hub.config.LOG_LEVEL === 'trace' ? { logger: (device: string) => stderrLogger(device, 'info') } : {}),
   });
-  const agents = configs.map((c) => new EdgeAgent(parseAgentConfig(c, `estate ${hub.config.ESTATE_FILE}`), { logger: hub.logger.child({ agent: c.agent }) }));
-  const started = await Promise.allSettled(agents.map((a) => a.start()));
-  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await Promise.allSettled(agents.map((a) => a.stop()));
-    throw failed.reason;
+  try {
+    const configs = estateToAgentConfigs(estate, {
+      mqttUrl: hub.mqttUrl,
+      queueDir: path.resolve(dataDir, 'agents'),
+      credentials: (agentId) => ({ username: agentId, password: secrets.get(agentId)! }),
+      onvifEndpoints: onvif.endpoints,
+    });
+    const agents = configs.map((c) => new EdgeAgent(parseAgentConfig(c, `estate ${hub.config.ESTATE_FILE}`), { logger: hub.logger.child({ agent: c.agent }) }));
+    const started = await Promise.allSettled(agents.map((a) => a.start()));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await Promise.allSettled(agents.map((a) => a.stop()));
+      throw failed.reason;
+    }
+    return { agents, devices: configs.reduce((n, c) => n + c.devices.length, 0), onvif };
+  } catch (err) {
+    await onvif.stop();
+    throw err;
   }
-  return { agents, devices: configs.reduce((n, c) => n + c.devices.length, 0) };
 }

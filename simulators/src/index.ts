@@ -46,19 +46,29 @@ export {
   estateDeviceSchema,
   scenarioFileSchema,
   defaultPollMs,
+  cameraParamsSchema,
+  doorParamsSchema,
+  isSimulatedEstateDevice,
+  type SimulatedEstateDevice,
+  type OnvifEstateDevice,
   type Estate,
   type EstateInput,
   type Building,
   type EstateDevice,
 } from './estate/estate.schema.js';
 export { loadEstate, parseEstate, loadScenario, EstateError } from './estate/estate-loader.js';
-export { simulatedDevicesOf } from './estate/estate-simulation.js';
+export { simulatedDevicesOf, onvifDevicesOf } from './estate/estate-simulation.js';
+export { startOnvifSimulators, type EstateOnvifSimulators, type OnvifSimulatorOptions } from './estate/onvif-simulators.js';
 export {
   estateToAgentConfigs,
   agentIdOf,
   type AgentConfigOptions,
   type SimulatedAgentConfig,
   type SimulatedAgentDeviceConfig,
+  type CameraAgentDeviceConfig,
+  type DoorAgentDeviceConfig,
+  type AgentDeviceConfig,
+  type OnvifEndpoint,
   type SimulatedAdapterConfig,
 } from './estate/agent-configs.js';
 export { deriveSeed } from './signals/seeded-noise.js';

@@ -51,6 +51,11 @@ export interface CommandOutcome {
 export interface AdapterSink {
   readings(readings: Reading[]): void;
   event(event: { kind: EventKind; ts?: number; data?: Record<string, unknown> }): void;
+  /**
+   * The device's description changed (nameplate read from a camera that was
+   * unreachable at start): the agent describes it again and re-announces it.
+   */
+  redescribe(): void;
 }
 
 /** The device did not answer (timeout, no route, simulated offline). Not a bug: logged once per outage. */
@@ -60,7 +65,10 @@ export class DeviceUnavailableError extends Error {
 
 /** What a factory gets besides the device's own config. */
 export interface AdapterContext {
+  /** Bound to the device. */
   logger: Logger;
+  /** The agent's own logger, for what several devices share (a door controller's connection). */
+  agentLogger: Logger;
   clock: Clock;
   /** All devices of the agent (a simulated pump needs its tank). */
   devices: readonly DeviceConfig[];

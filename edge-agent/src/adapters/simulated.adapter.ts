@@ -3,10 +3,14 @@ import type { Command } from '@warden/protocols';
 import { DeviceOfflineError, Simulation, faultsByModel, parseSimulatedDevice, type FaultName } from '@warden/simulators';
 import { deviceCatalog } from '../devices/device-catalog.js';
 import type { CommandSpec } from '../devices/device-definition.js';
-import type { DeviceConfig } from '../config/agent-config.schema.js';
+import type { DeviceConfig, EquipmentDeviceConfig } from '../config/agent-config.schema.js';
 import { DeviceUnavailableError, type AdapterContext, type CommandOutcome, type DeviceAdapter, type DeviceDescription, type Reading } from './device-adapter.js';
 
-type SimulatedDeviceConfig = DeviceConfig & { adapter: { kind: 'simulated' } };
+type SimulatedDeviceConfig = EquipmentDeviceConfig & { adapter: { kind: 'simulated' } };
+
+function isSimulated(d: DeviceConfig): d is SimulatedDeviceConfig {
+  return d.type !== 'camera' && d.type !== 'door' && d.adapter.kind === 'simulated';
+}
 
 /**
  * One simulation per agent, shared by its simulated devices: a pump and its
@@ -15,7 +19,7 @@ type SimulatedDeviceConfig = DeviceConfig & { adapter: { kind: 'simulated' } };
 function simulationFor(context: AdapterContext): Simulation {
   return context.shared('simulation', () => {
     const specs = context.devices
-      .filter((d): d is SimulatedDeviceConfig => d.adapter.kind === 'simulated')
+      .filter(isSimulated)
       .map(({ id, adapter: { kind: _kind, ...options } }) => parseSimulatedDevice(id, options));
     return new Simulation(specs, { start: context.startedAt });
   });
@@ -35,7 +39,7 @@ function simulateFaultCommand(faults: readonly FaultName[]): CommandSpec {
 
 /** A device played by @warden/simulators: readings from its signal model, faults by command. */
 export function createSimulatedAdapter(device: DeviceConfig, context: AdapterContext): DeviceAdapter {
-  if (device.adapter.kind !== 'simulated') throw new Error(`device ${device.id} is not simulated`);
+  if (!isSimulated(device)) throw new Error(`device ${device.id} is not simulated`);
   const model = device.adapter.model;
   const definition = deviceCatalog[device.type];
   const sim = simulationFor(context);

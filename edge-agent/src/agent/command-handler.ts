@@ -46,11 +46,12 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
   const params = spec.params.safeParse(command.params ?? {});
   if (!params.success) return { result: 'rejected', message: `invalid params: ${describeIssues(params.error)}` };
 
+  const timeoutMs = Math.max(ctx.timeoutMs, spec.timeoutMs?.(params.data) ?? 0);
   try {
     const outcome: CommandOutcome = await withTimeout(
       Promise.resolve(target.adapter.execute({ ...command, params: params.data }, now)),
-      ctx.timeoutMs,
-      `no answer from the device within ${ctx.timeoutMs} ms`,
+      timeoutMs,
+      `no answer from the device within ${timeoutMs} ms`,
     );
     return outcome;
   } catch (err) {

@@ -1,8 +1,8 @@
 import { pino, type Logger } from 'pino';
-import { MAX_PAYLOAD_BYTES, commandAckSchema, decode, encode, topics, type AgentAddress, type CommandAck, type EventKind, type Point } from '@warden/protocols';
+import { MAX_PAYLOAD_BYTES, commandAckSchema, decode, encode, topics, type AgentAddress, type CommandAck, type EventKind, type Outbound, type Point } from '@warden/protocols';
 import { createAdapter as defaultCreateAdapter } from '../adapters/adapter-registry.js';
 import { DeviceUnavailableError, type AdapterContext, type AdapterFactory, type DeviceAdapter, type DeviceDescription, type Reading } from '../adapters/device-adapter.js';
-import type { AgentConfig, DeviceConfig } from '../config/agent-config.schema.js';
+import { readIntervalMs, type AgentConfig, type DeviceConfig } from '../config/agent-config.schema.js';
 import type { MetricValue } from '../devices/device-definition.js';
 import { DiskQueue, type QueueStats } from '../queue/disk-queue.js';
 import { systemClock, type Clock } from './clock.js';
@@ -88,6 +88,8 @@ export class EdgeAgent {
   #commandsInvalid = 0;
   readonly #answered = new Map<string, { ack: AckBody; keepUntil: number }>();
   readonly #executing = new Set<string>();
+  /** What adapters pushed while the others were still starting: it must follow the births (PROTOCOL.md §7). */
+  #beforeBirths: (() => void)[] | undefined = [];
 
   constructor(config: AgentConfig, deps: EdgeAgentDeps = {}) {
     this.config = config;
@@ -111,6 +113,8 @@ export class EdgeAgent {
       // Leave nothing open behind a failed start (a bad simulation, an unwritable queue folder).
       this.#state = 'stopping';
       for (const runtime of this.#devices.values()) clearTimeout(runtime.timer);
+      // Adapters that did start (a camera's event subscription) must not outlive the failed agent.
+      await Promise.allSettled([...this.#devices.values()].map((r) => r.adapter.stop?.()));
       await this.#queue?.close().catch(() => undefined);
       this.#state = 'stopped';
       throw err;
@@ -139,6 +143,7 @@ export class EdgeAgent {
     const shared = new Map<string, unknown>();
     const context: AdapterContext = {
       logger: this.#log,
+      agentLogger: this.#log,
       clock: this.#clock,
       devices: config.devices,
       startedAt,
@@ -160,15 +165,24 @@ export class EdgeAgent {
         unknownMetricsLogged: new Set(),
       });
     }
-    for (const runtime of this.#devices.values()) {
-      await runtime.adapter.start?.({
-        readings: (readings) => this.#accept(runtime, readings, this.#clock.now()),
-        event: (event) => this.#queueEvent(runtime, event.kind, event.ts ?? this.#clock.now(), event.data),
-      });
-    }
+    // Side by side: a camera that takes seconds to answer must not hold up the others.
+    await Promise.all(
+      [...this.#devices.values()].map(async (runtime) => {
+        await runtime.adapter.start?.({
+          readings: (readings) => this.#whenBorn(() => this.#accept(runtime, readings, this.#clock.now())),
+          event: (event) => this.#whenBorn(() => this.#queueEvent(runtime, event.kind, event.ts ?? this.#clock.now(), event.data)),
+          redescribe: () => this.#whenBorn(() => this.#redescribe(runtime)),
+        });
+        // What a device says of itself (a camera's nameplate) is known once it has started.
+        runtime.description = runtime.adapter.describe();
+      }),
+    );
 
     // A new process may run new definitions: announce every device before its first reading.
     this.#queueBirths();
+    const early = this.#beforeBirths ?? [];
+    this.#beforeBirths = undefined;
+    for (const push of early) push();
     for (const runtime of this.#devices.values()) this.#schedulePoll(runtime, 0);
 
     this.#link = new MqttLink(
@@ -286,6 +300,20 @@ export class EdgeAgent {
     return this.#queueBirths(deviceId);
   }
 
+  #whenBorn(push: () => void): void {
+    if (this.#state === 'stopped') return;
+    if (this.#beforeBirths) this.#beforeBirths.push(push);
+    else push();
+  }
+
+  /** An adapter learnt more about its device after start: describe it again and re-announce it. */
+  #redescribe(runtime: DeviceRuntime): void {
+    const description = runtime.adapter.describe();
+    runtime.description = description;
+    runtime.metricTypes = new Map(description.metrics.map((m) => [m.name, m.type]));
+    if (this.#state === 'running') this.#queueBirths(runtime.config.id);
+  }
+
   // ------------------------------------------------------------------ data
 
   #queueBirths(deviceId?: string): number {
@@ -310,11 +338,12 @@ export class EdgeAgent {
             floor: d.floor,
             zone: d.zone,
             location: d.location,
+            ...(d.type === 'camera' && d.covers?.length ? { covers: d.covers } : {}),
           },
           metrics: description.metrics,
           capabilities: description.commands.map((c) => c.name),
-          // Reported every poll; the hub calls a device stale after 3 heartbeats.
-          heartbeatSec: Math.min(86_400, Math.max(1, Math.ceil(d.pollMs / 1000))),
+          // Reported every read; the hub calls a device stale after 3 heartbeats.
+          heartbeatSec: Math.min(86_400, Math.max(1, Math.ceil(readIntervalMs(d) / 1000))),
         });
         queued += 1;
       } catch (err) {
@@ -332,7 +361,7 @@ export class EdgeAgent {
       runtime.reading = this.#poll(runtime).finally(() => {
         runtime.reading = undefined;
         // Fixed rate, not fixed delay; a slow read makes the next one come at once, never overlap.
-        this.#schedulePoll(runtime, Math.max(0, runtime.config.pollMs - (Date.now() - started)));
+        this.#schedulePoll(runtime, Math.max(0, readIntervalMs(runtime.config) - (Date.now() - started)));
       });
     }, delayMs);
   }
@@ -467,7 +496,14 @@ export class EdgeAgent {
       this.#log.warn({ id: ack.id, result: ack.result }, 'command ack not sent: connection lost');
       return;
     }
-    const out = encode('commandAck', this.address, commandAckSchema.parse(ack));
+    let out: Outbound;
+    try {
+      out = encode('commandAck', this.address, commandAckSchema.parse(ack));
+    } catch (err) {
+      // An adapter's answer the protocol refuses (data over MAX_PAYLOAD_BYTES): the hub still gets an answer.
+      this.#log.error({ id: ack.id, err: (err as Error).message }, 'command ack refused by the protocol; answering error');
+      out = encode('commandAck', this.address, { v: 1, id: ack.id, ts: ack.ts, result: 'error', message: `the device's answer could not be sent: ${(err as Error).message}`.slice(0, 1024) });
+    }
     connection.client.publish(out.topic, out.payload, out.options, (err) => {
       if (err) this.#log.warn({ id: ack.id, err: err.message }, 'command ack not acknowledged');
     });

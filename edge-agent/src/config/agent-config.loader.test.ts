@@ -57,6 +57,19 @@ describe('loadAgentConfig', () => {
     expect(issuesOf({ ...valid(), devices: [{ ...valid().devices[0], type: 'pump', adapter: { kind: 'simulated', model: 'pump', seed: 1 } }] })).toEqual(['devices.0.adapter.params']);
   });
 
+  it('takes cameras and doors by their ONVIF address, with defaults, and checks what a camera covers', () => {
+    const onvif = { xaddr: 'http://192.0.2.10/onvif/device_service', user: 'admin', password: 'p' };
+    const devices = [
+      { id: 'door-1', type: 'door', name: 'Lobby door', ...onvif, doorToken: 'Door_1' },
+      { id: 'cam-1', type: 'camera', name: 'Lobby camera', zone: 'lobby', covers: ['door-1'], ...onvif },
+    ];
+    const config = loadAgentConfig(write('onvif.json', { ...valid(), devices }));
+    expect(config.devices[0]).toMatchObject({ type: 'door', doorToken: 'Door_1', stateIntervalMs: 30_000 });
+    expect(config.devices[1]).toMatchObject({ type: 'camera', covers: ['door-1'], healthIntervalMs: 10_000, frozenAfterChecks: 3, ffmpegPath: 'ffmpeg' });
+    expect(issuesOf({ ...valid(), devices: [{ ...devices[1], covers: ['door-9'] }] })).toEqual(['devices.0.covers.0']);
+    expect(issuesOf({ ...valid(), devices: [{ ...devices[1], xaddr: 'ftp://x' }, { ...devices[0], doorToken: '' }] }).sort()).toEqual(['devices.0.xaddr', 'devices.1.doorToken']);
+  });
+
   it('refuses duplicate device ids and unreadable files', () => {
     expect(issuesOf({ ...valid(), devices: [valid().devices[0], valid().devices[0]] })).toEqual(['devices.1.id']);
     expect(() => loadAgentConfig(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read the file/);

@@ -1,5 +1,5 @@
-import type { MetricDefinition } from '@warden/protocols';
-import type { CapabilityBlock } from './device-definition.js';
+import { commandParamsSchemas, type CommandName, type MetricDefinition } from '@warden/protocols';
+import type { CapabilityBlock, CommandSpec } from './device-definition.js';
 
 /**
  * Capability blocks, the vocabulary device definitions are written in.
@@ -126,5 +126,63 @@ export function setpoint(options: { name: string; unit: string; min: number; max
   return {
     ...numeric({ name, unit, min, max, description: options.description ?? 'Writable with the setpoint command' }),
     setpoints: [{ metric: name, min, max }],
+  };
+}
+
+/** A yes/no state the device reports (reachable, open, locked); events, if any, come from its adapter. */
+export function flag(options: MetricOptions & { name: string }): CapabilityBlock {
+  return metric({ type: 'boolean', ...options });
+}
+
+/** A command of PROTOCOL.md §10 with the protocol's own params schema. */
+function protocolCommand(name: Exclude<CommandName, 'rebirth' | 'setpoint' | 'simulate.fault'>, extra: Omit<CommandSpec, 'name' | 'params'> = {}): CommandSpec {
+  return { name, params: commandParamsSchemas[name], ...extra };
+}
+
+/**
+ * What the agent watches on an IP camera (ONVIF and RTSP reachability, a
+ * frozen picture); transitions are camera.offline / camera.online /
+ * camera.frozen events raised by the camera's adapter, with their reason.
+ */
+export function cameraHealth(): CapabilityBlock {
+  return {
+    metrics: [
+      ...flag({ name: 'onvifReachable', description: 'ONVIF device service answers with our credentials' }).metrics!,
+      ...flag({ name: 'rtspReachable', description: 'RTSP DESCRIBE of the main stream succeeds' }).metrics!,
+      ...flag({ name: 'pictureFrozen', description: 'Snapshot unchanged across consecutive health checks' }).metrics!,
+    ],
+  };
+}
+
+/** Evidence and control of a camera: snapshot, short clip, and (with a PTZ head) absolute moves. */
+export function cameraControl(options: { ptz?: boolean } = {}): CapabilityBlock {
+  return {
+    commands: [
+      protocolCommand('camera.snapshot', { description: 'A JPEG now' }),
+      // Recording takes the clip's own length; ffmpeg's start-up and the upload come on top.
+      protocolCommand('camera.clip', { description: 'A short H.264/MP4 clip from now', timeoutMs: (p) => Number(p.seconds) * 1000 + 15_000 }),
+      ...(options.ptz === false ? [] : [protocolCommand('camera.ptz', { description: 'Absolute pan/tilt/zoom in the generic spaces' })]),
+    ],
+  };
+}
+
+/**
+ * A door leaf with its contact and lock (ONVIF Door Control's
+ * DoorPhysicalState and LockPhysicalState) and remote control: unlock (with
+ * an optional relock time), lock, and a momentary access. Door events
+ * (opened, forced, held open, granted, denied...) come from the controller
+ * through the adapter.
+ */
+export function door(): CapabilityBlock {
+  return {
+    metrics: [
+      ...flag({ name: 'open', description: 'Door contact: the leaf is open' }).metrics!,
+      ...flag({ name: 'locked', description: 'Lock engaged' }).metrics!,
+    ],
+    commands: [
+      protocolCommand('door.unlock', { description: 'Unlock; relock after durationSec if given' }),
+      protocolCommand('door.lock', { description: 'Lock (ends an unlock)' }),
+      protocolCommand('door.access', { description: 'Momentary release for one passage' }),
+    ],
   };
 }

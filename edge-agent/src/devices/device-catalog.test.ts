@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { faultsByModel, modelMetrics, modelNames } from '@warden/simulators';
 import { alarm, counter, running, setpoint, status } from './capability-blocks.js';
-import { deviceCatalog, deviceTypes } from './device-catalog.js';
+import { deviceCatalog, equipmentTypes } from './device-catalog.js';
 import { defineDevice } from './device-definition.js';
 
 describe('device catalog', () => {
   it('declares exactly the metrics each simulator model produces', () => {
-    expect([...deviceTypes].sort()).toEqual([...modelNames].sort());
-    for (const type of deviceTypes) {
+    expect([...equipmentTypes].sort()).toEqual([...modelNames].sort());
+    for (const type of equipmentTypes) {
       expect(deviceCatalog[type].metrics.map((m) => m.name).sort(), type).toEqual([...modelMetrics[type]].sort());
       expect(faultsByModel[type].length).toBeGreaterThan(0);
     }
@@ -20,6 +20,21 @@ describe('device catalog', () => {
     expect(metric('pump', 'runHours')).toMatchObject({ unit: 'h', cumulative: true });
     expect(metric('pump', 'motorTemp')).toMatchObject({ unit: 'Cel', type: 'number' });
     expect(metric('pump', 'pressureSetpoint')).toMatchObject({ unit: 'kPa', min: 100, max: 1600 });
+  });
+
+  it('declares cameras and doors with the protocol\'s commands and health/state metrics', () => {
+    expect(deviceCatalog.camera.metrics.map((m) => [m.name, m.type])).toEqual([
+      ['onvifReachable', 'boolean'],
+      ['rtspReachable', 'boolean'],
+      ['pictureFrozen', 'boolean'],
+    ]);
+    expect(deviceCatalog.camera.commands.map((c) => c.name)).toEqual(['camera.snapshot', 'camera.clip', 'camera.ptz']);
+    const clip = deviceCatalog.camera.commands.find((c) => c.name === 'camera.clip')!;
+    expect(clip.params.safeParse({ seconds: 31 }).success).toBe(false);
+    expect(clip.timeoutMs?.({ seconds: 10 })).toBeGreaterThan(10_000);
+    expect(deviceCatalog.door.metrics.map((m) => m.name)).toEqual(['open', 'locked']);
+    expect(deviceCatalog.door.commands.map((c) => c.name)).toEqual(['door.unlock', 'door.lock', 'door.access']);
+    expect(deviceCatalog.door.commands[0].params.safeParse({ durationSec: 5 }).success).toBe(false); // a reason is required
   });
 
   it('accepts a set-point only for a set-point metric and within its range', () => {

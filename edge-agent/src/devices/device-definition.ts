@@ -27,6 +27,8 @@ export interface CommandSpec {
   name: CommandName;
   params: z.ZodType<Record<string, unknown>>;
   description?: string;
+  /** How long the device may take, when longer than the agent's default (a clip records for its length). */
+  timeoutMs?: (params: Record<string, unknown>) => number;
 }
 
 /**

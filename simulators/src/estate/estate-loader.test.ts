@@ -97,6 +97,25 @@ describe('loadEstate', () => {
     expect(err2.message).toMatch(/duplicate device id "tank-1"/);
   });
 
+  it('takes cameras and doors, a camera covering doors of its own building only', () => {
+    const input = minimal();
+    input.buildings[0].devices.push(
+      { id: 'door-1', type: 'door', name: 'Lobby door', floor: 1, params: { zone: 'lobby' } },
+      { id: 'cam-1', type: 'camera', name: 'Lobby camera', params: { covers: ['door-1'], zone: 'lobby' } },
+    );
+    const estate = parseEstate(input);
+    expect(estate.buildings[0].devices.find((d) => d.id === 'cam-1')).toMatchObject({ type: 'camera', params: { covers: ['door-1'], zone: 'lobby' } });
+
+    input.buildings[0].devices.push({ id: 'cam-2', type: 'camera', name: 'Pump camera', params: { covers: ['pump-1', 'door-9'] } });
+    input.scenario = [{ at: 5, device: 'door-1', fault: 'offline', durationSec: 5 }];
+    const err = errorOf(() => loadEstate(writeJson('bad-covers.json', input)));
+    expect(err.issues).toEqual([
+      { path: 'buildings.0.devices.4.params.covers.0', message: '"pump-1" is not a door in building b1' },
+      { path: 'buildings.0.devices.4.params.covers.1', message: '"door-9" is not a door in building b1' },
+      { path: 'scenario.0.device', message: expect.stringMatching(/^door-1 is a door: scripted faults apply to simulated equipment/) },
+    ]);
+  });
+
   it('reports unreadable files and invalid JSON with the file name', () => {
     expect(() => loadEstate(join(dir, 'absent.json'))).toThrow(/absent\.json: cannot read the file/);
     expect(() => loadEstate(writeJson('broken.json', '{ "site": '))).toThrow(/broken\.json: not valid JSON/);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fieldIssues, ValidationError } from '@warden/protocols';
 import { faultApplies } from '../faults/fault-catalog.js';
 import type { ScenarioStep } from '../simulation/simulated-device.schema.js';
-import { estateSchema, scenarioFileSchema, type Estate } from './estate.schema.js';
+import { estateSchema, scenarioFileSchema, scriptedOnvifMessage, type Estate } from './estate.schema.js';
 
 /** A file that does not describe a valid estate or scenario; the message names the file and each bad field. */
 export class EstateError extends ValidationError {
@@ -47,6 +47,7 @@ export function loadScenario(path: string, estate: Estate): ScenarioStep[] {
   result.data.forEach((step, i) => {
     const type = types.get(step.device);
     if (!type) issues.push({ path: `${i}.device`, message: `unknown device "${step.device}" in estate ${estate.site.id}` });
+    else if (type === 'camera' || type === 'door') issues.push({ path: `${i}.device`, message: scriptedOnvifMessage(step.device, type) });
     else if (!faultApplies(type, step.fault)) issues.push({ path: `${i}.fault`, message: `fault "${step.fault}" does not apply to ${step.device} (a ${type})` });
   });
   if (issues.length) throw new EstateError(path, issues);

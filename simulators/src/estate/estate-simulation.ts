@@ -1,17 +1,19 @@
 import { deriveSeed } from '../signals/seeded-noise.js';
 import type { SimulatedDevice } from '../simulation/simulated-device.schema.js';
-import type { Estate } from './estate.schema.js';
+import { isSimulatedEstateDevice, type Estate, type OnvifEstateDevice } from './estate.schema.js';
 
 /**
  * The simulated devices of an estate (or of one building), with the same
  * seeds `estateToAgentConfigs` gives the agents, so a whole-estate
- * simulation and the per-building agents produce the same signals.
+ * simulation and the per-building agents produce the same signals. Cameras
+ * and doors are not part of it: they are ONVIF devices with simulators of
+ * their own (see onvifDevicesOf).
  */
 export function simulatedDevicesOf(estate: Estate, buildingId?: string): SimulatedDevice[] {
   const buildings = buildingId === undefined ? estate.buildings : estate.buildings.filter((b) => b.id === buildingId);
   if (buildingId !== undefined && buildings.length === 0) throw new Error(`estate ${estate.site.id} has no building ${buildingId}`);
   return buildings.flatMap((b) =>
-    b.devices.map(
+    b.devices.filter(isSimulatedEstateDevice).map(
       (d) =>
         ({
           id: d.id,
@@ -23,4 +25,11 @@ export function simulatedDevicesOf(estate: Estate, buildingId?: string): Simulat
         }) as SimulatedDevice,
     ),
   );
+}
+
+/** The cameras and doors of an estate (or of one building), each with its building: what needs an ONVIF simulator or a real device's address. */
+export function onvifDevicesOf(estate: Estate, buildingId?: string): { building: Estate['buildings'][number]; device: OnvifEstateDevice }[] {
+  return estate.buildings
+    .filter((b) => buildingId === undefined || b.id === buildingId)
+    .flatMap((building) => building.devices.filter((d): d is OnvifEstateDevice => d.type === 'camera' || d.type === 'door').map((device) => ({ building, device })));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { faultApplies } from '../faults/fault-catalog.js';
+import { faultApplies, modelNames, type ModelName } from '../faults/fault-catalog.js';
 import {
   climateParamsSchema,
   detectorParamsSchema,
@@ -32,6 +32,24 @@ const deviceCommon = {
   pollMs: z.number().int().min(50).max(3_600_000).optional(),
 };
 
+/** Security zone (alarm/arming zone) of a camera or door, e.g. "a-lobby". */
+const zone = z.string().min(1).max(128);
+
+/**
+ * An ONVIF camera (played by a CameraSimulator in the demo). `covers`: the
+ * doors of the same building its view covers; the hub takes their alarms'
+ * evidence from this camera.
+ */
+export const cameraParamsSchema = z.strictObject({
+  covers: z.array(deviceIdSchema).max(32).optional(),
+  zone: zone.optional(),
+});
+
+/** A door of an ONVIF Profile C access controller (a DoorControllerSimulator in the demo). */
+export const doorParamsSchema = z.strictObject({
+  zone: zone.optional(),
+});
+
 export const estateDeviceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pump'), ...deviceCommon, params: pumpParamsSchema }),
   z.strictObject({ type: z.literal('sensor.level'), ...deviceCommon, params: levelParamsSchema.prefault({}) }),
@@ -41,8 +59,18 @@ export const estateDeviceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('lift'), ...deviceCommon, params: liftParamsSchema.prefault({}) }),
   z.strictObject({ type: z.literal('sensor.smoke'), ...deviceCommon, params: detectorParamsSchema.prefault({}) }),
   z.strictObject({ type: z.literal('sensor.leak'), ...deviceCommon, params: detectorParamsSchema.prefault({}) }),
+  z.strictObject({ type: z.literal('camera'), ...deviceCommon, params: cameraParamsSchema.prefault({}) }),
+  z.strictObject({ type: z.literal('door'), ...deviceCommon, params: doorParamsSchema.prefault({}) }),
 ]);
 export type EstateDevice = z.output<typeof estateDeviceSchema>;
+/** Devices played by the signal simulation (everything but cameras and doors). */
+export type SimulatedEstateDevice = Extract<EstateDevice, { type: ModelName }>;
+/** Devices reached over ONVIF: cameras and doors. */
+export type OnvifEstateDevice = Extract<EstateDevice, { type: 'camera' | 'door' }>;
+
+export function isSimulatedEstateDevice(device: EstateDevice): device is SimulatedEstateDevice {
+  return (modelNames as readonly string[]).includes(device.type);
+}
 
 export const buildingSchema = z.strictObject({
   id: deviceIdSchema,
@@ -79,6 +107,17 @@ export const estateSchema = z
     });
     estate.buildings.forEach((b, bi) => {
       b.devices.forEach((d, di) => {
+        if (d.type !== 'camera') return;
+        d.params.covers?.forEach((covered, ci) => {
+          const door = devices.get(covered);
+          if (!door || door.type !== 'door' || door.building !== b.id) {
+            ctx.addIssue({ code: 'custom', path: ['buildings', bi, 'devices', di, 'params', 'covers', ci], message: `"${covered}" is not a door in building ${b.id}` });
+          }
+        });
+      });
+    });
+    estate.buildings.forEach((b, bi) => {
+      b.devices.forEach((d, di) => {
         if (d.type !== 'pump') return;
         const tank = devices.get(d.params.tank);
         if (!tank || tank.type !== 'sensor.level' || tank.building !== b.id) {
@@ -93,7 +132,9 @@ export const estateSchema = z
     estate.scenario.forEach((step, si) => {
       const device = devices.get(step.device);
       if (!device) ctx.addIssue({ code: 'custom', path: ['scenario', si, 'device'], message: `unknown device "${step.device}"` });
-      else if (!faultApplies(device.type, step.fault)) {
+      else if (device.type === 'camera' || device.type === 'door') {
+        ctx.addIssue({ code: 'custom', path: ['scenario', si, 'device'], message: scriptedOnvifMessage(step.device, device.type) });
+      } else if (!faultApplies(device.type, step.fault)) {
         ctx.addIssue({ code: 'custom', path: ['scenario', si, 'fault'], message: `fault "${step.fault}" does not apply to ${step.device} (a ${device.type})` });
       }
     });
@@ -105,7 +146,16 @@ export type EstateInput = z.input<typeof estateSchema>;
 /** A scenario on its own (a separate file): a list of steps, or `{ scenario: [...] }`. */
 export const scenarioFileSchema = z.union([z.array(scenarioStepSchema), z.strictObject({ scenario: z.array(scenarioStepSchema) }).transform((f) => f.scenario)]);
 
-/** Default read interval per device type: fast for rotating plant, slower for rooms and meters. */
+/** Scripted faults drive the signal simulation; cameras and doors have their own simulators. */
+export function scriptedOnvifMessage(device: string, type: 'camera' | 'door'): string {
+  return `${device} is a ${type}: scripted faults apply to simulated equipment; inject ${type} faults through its simulator (POST {admin}/fault)`;
+}
+
+/**
+ * Default read interval per device type: fast for rotating plant, slower for
+ * rooms and meters; a camera's health check and a door's state poll (its
+ * events come at once, by PullPoint).
+ */
 export const defaultPollMs: Record<EstateDevice['type'], number> = {
   pump: 2000,
   'sensor.level': 5000,
@@ -115,4 +165,6 @@ export const defaultPollMs: Record<EstateDevice['type'], number> = {
   lift: 2000,
   'sensor.smoke': 5000,
   'sensor.leak': 5000,
+  camera: 10_000,
+  door: 30_000,
 };
