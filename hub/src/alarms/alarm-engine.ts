@@ -4,7 +4,12 @@ import type { EventBus, HubEvents } from '../events/event-bus.js';
 import * as repo from './alarm.repository.js';
 import type { AlarmService } from './alarm.service.js';
 import { initialState, restoreState, RuleEvaluation, type Decision } from './evaluation.js';
-import type { AlarmRule } from './rule-schema.js';
+import type { AlarmRule, ArmingSchedule } from './rule-schema.js';
+
+/** Arming schedules stored per zone (the security module keeps them; see armedEvent `zoneSchedule`). */
+export interface ZoneScheduleSource {
+  scheduleFor(buildingId: string | null, zone: string | null): ArmingSchedule | undefined;
+}
 
 /** One rule watching one device: its evaluation and the queue of lifecycle changes it caused. */
 interface Binding {
@@ -32,6 +37,8 @@ export interface AlarmEngineOptions {
   sweepMs?: number;
   /** How often evaluation state is saved (and rules edited on other hubs picked up). */
   persistMs?: number;
+  /** Zone arming schedules, for armedEvent rules with `zoneSchedule: true` (without it such zones are never armed). */
+  zoneSchedules?: ZoneScheduleSource;
 }
 
 const key = (ruleId: number, deviceId: number) => `${ruleId}:${deviceId}`;
@@ -67,7 +74,8 @@ export class AlarmEngine {
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
-  private readonly options: Required<Omit<AlarmEngineOptions, 'now'>>;
+  private readonly options: Required<Omit<AlarmEngineOptions, 'now' | 'zoneSchedules'>>;
+  private readonly zoneSchedules: ZoneScheduleSource | undefined;
   private ruleVersions = new Map<number, number>();
   private sweeping = false;
   private readonly learning = new Set<number>();
@@ -82,6 +90,7 @@ export class AlarmEngine {
   ) {
     this.now = options.now ?? Date.now;
     this.options = { tickMs: options.tickMs ?? 1000, sweepMs: options.sweepMs ?? 5000, persistMs: options.persistMs ?? 1000 };
+    this.zoneSchedules = options.zoneSchedules;
     service.onStillActive = (ruleId, deviceId) => {
       const b = this.bindings.get(key(ruleId, deviceId));
       if (b) this.enqueue(b, { type: 'raise', at: this.now(), trigger: b.evaluation.state.trigger });
@@ -174,7 +183,10 @@ export class AlarmEngine {
     const state = saved && saved.version === rule.version ? restoreState(rule.definition, saved.state, now) : initialState(rule.definition, now);
     // The database says whether the alarm is active; the evaluation follows it (and corrects it on its next input).
     if (active) state.active = active.has(k);
-    const evaluation = new RuleEvaluation(rule.definition, state);
+    // Read through the binding at evaluation time: a later birth may move the device to another zone.
+    const evaluation = new RuleEvaluation(rule.definition, state, {
+      zoneSchedule: () => this.zoneSchedules?.scheduleFor(binding.device.buildingId, binding.device.zone ?? null),
+    });
     if (evaluation.usesOnline() && !saved) evaluation.onOnline(device.online, now);
     const binding: Binding = { rule, device, evaluation, queue: Promise.resolve(), inFlight: 0 };
     this.bindings.set(k, binding);

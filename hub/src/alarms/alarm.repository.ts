@@ -56,6 +56,8 @@ export interface DeviceInfo {
   name: string;
   location: string | null;
   online: boolean;
+  /** Security zone (from the birth): armedEvent rules with zoneSchedule look up its schedule. */
+  zone?: string | null;
 }
 
 interface DeviceRow {
@@ -67,6 +69,7 @@ interface DeviceRow {
   name: string;
   location: string | null;
   online: boolean;
+  zone: string | null;
 }
 
 const toDevice = (r: DeviceRow): DeviceInfo => ({
@@ -78,11 +81,12 @@ const toDevice = (r: DeviceRow): DeviceInfo => ({
   name: r.name,
   location: r.location,
   online: r.online,
+  zone: r.zone,
 });
 
 export async function loadDevices(db: Queryable, ids?: number[]): Promise<DeviceInfo[]> {
   const { rows } = await db.query<DeviceRow>(
-    `SELECT id, agent_id, code, type, building_id, name, location, online FROM devices WHERE $1::bigint[] IS NULL OR id = ANY($1)`,
+    `SELECT id, agent_id, code, type, building_id, name, location, online, zone FROM devices WHERE $1::bigint[] IS NULL OR id = ANY($1)`,
     [ids ?? null],
   );
   return rows.map(toDevice);

@@ -40,7 +40,41 @@ export interface WorkOrderOpener {
       raisedAt: Date;
       reopenWithinMinutes?: number;
     },
-  ): Promise<{ workOrderId: number; number: string; reopened: boolean; assigneeId: number | null; status: string }>;
+  ): Promise<EpisodeWorkOrder>;
+}
+
+/** The work order an episode got from WorkOrderOpener.openForEpisode. */
+export interface EpisodeWorkOrder {
+  workOrderId: number;
+  number: string;
+  reopened: boolean;
+  assigneeId: number | null;
+  status: string;
+}
+
+/** A new security episode, as the incident module needs it. */
+export interface IncidentEpisode {
+  episodeId: number;
+  alarmId: number;
+  deviceId: number;
+  buildingId: string | null;
+  priority: Priority;
+  /** For people: "rule: device". */
+  title: string;
+  raisedAt: Date;
+}
+
+/**
+ * What the alarm service asks of the incident module (security episodes only), inside
+ * the raise transaction: join the episode to an open related incident or open one.
+ * `openWorkOrder` is the alarm service's own work-order step (undefined when the rule
+ * opens none). The linker calls it only when the episode needs a work order of its own
+ * (a new incident, or an incident without one yet) and returns what it opened; an
+ * episode that joins an incident is linked to the incident's work order instead, so a
+ * break-in seen by a door, a camera and a tamper switch is one job, not three.
+ */
+export interface IncidentLinker {
+  attach(tx: Queryable, episode: IncidentEpisode, openWorkOrder: (() => Promise<EpisodeWorkOrder>) | undefined): Promise<{ incidentId: number; workOrder?: EpisodeWorkOrder }>;
 }
 
 /** Roles that see alarms of a category (guards watch the whole console). */
@@ -61,11 +95,13 @@ export interface RaiseInput {
 
 export interface AlarmServiceOptions {
   now?: () => Date;
+  /** Groups security episodes into incidents (see IncidentLinker). */
+  incidents?: IncidentLinker;
 }
 
 interface Committed {
   liveId?: number;
-  changes: { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: AlarmState; active: boolean }[];
+  changes: { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: AlarmState; active: boolean; category?: Category; newEpisode?: boolean }[];
   workOrder?: { workOrderId: number; reopened: boolean; deviceId: number; status: string };
 }
 
@@ -77,6 +113,7 @@ interface Committed {
  */
 export class AlarmService {
   private readonly now: () => Date;
+  private readonly incidents: IncidentLinker | undefined;
 
   constructor(
     private readonly db: Database,
@@ -86,6 +123,7 @@ export class AlarmService {
     options: AlarmServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.incidents = options.incidents;
   }
 
   /** The condition holds (after its on-delay). */
@@ -124,25 +162,35 @@ export class AlarmService {
         episodeId = Number(inserted.rows[0].id);
         await tx.query(`UPDATE alarms SET state = 'unack', episode_id = $2 WHERE id = $1`, [alarmId, episodeId]);
         await repo.recordTransition(tx, { alarmId, episodeId, action: 'activate', from: alarm.state, to: step.to, actor: 'system', at, details: this.triggerDetails(input.trigger) });
-        if (rule.definition.workOrder.create && this.workOrders) {
-          const wo = await this.workOrders.openForEpisode(tx, {
-            episodeId,
-            alarmId,
-            ruleId: rule.id,
-            ruleName: rule.name,
-            kind: rule.category,
-            priority: rule.priority,
-            trade: rule.definition.workOrder.trade,
-            buildingId: device.buildingId,
-            deviceId: device.id,
-            deviceName: device.name,
-            location: device.location,
-            message,
-            raisedAt: at,
-            reopenWithinMinutes: rule.definition.workOrder.reopenWithinMinutes,
-          });
-          workOrder = { workOrderId: wo.workOrderId, reopened: wo.reopened, deviceId: device.id, status: wo.status };
-        }
+        const workOrders = this.workOrders;
+        const newEpisodeId = episodeId;
+        const openWorkOrder =
+          rule.definition.workOrder.create && workOrders
+            ? () =>
+                workOrders.openForEpisode(tx, {
+                  episodeId: newEpisodeId,
+                  alarmId,
+                  ruleId: rule.id,
+                  ruleName: rule.name,
+                  kind: rule.category,
+                  priority: rule.priority,
+                  trade: rule.definition.workOrder.trade,
+                  buildingId: device.buildingId,
+                  deviceId: device.id,
+                  deviceName: device.name,
+                  location: device.location,
+                  message,
+                  raisedAt: at,
+                  reopenWithinMinutes: rule.definition.workOrder.reopenWithinMinutes,
+                })
+            : undefined;
+        // Security episodes go through the incident linker, which opens the work order only
+        // for a new incident and otherwise links the episode to its incident's work order.
+        const wo =
+          rule.category === 'security' && this.incidents
+            ? (await this.incidents.attach(tx, { episodeId, alarmId, deviceId: device.id, buildingId: device.buildingId, priority: rule.priority, title: `${rule.name}: ${device.name}`, raisedAt: at }, openWorkOrder)).workOrder
+            : await openWorkOrder?.();
+        if (wo) workOrder = { workOrderId: wo.workOrderId, reopened: wo.reopened, deviceId: device.id, status: wo.status };
       } else {
         // Back before anyone acknowledged: the same episode, one more activation (chattering shows here).
         await tx.query(`UPDATE alarm_episodes SET activations = activations + 1, cleared_at = NULL, last_annunciated_at = $2 WHERE id = $1`, [episodeId, at]);
@@ -150,7 +198,7 @@ export class AlarmService {
         await repo.recordTransition(tx, { alarmId, episodeId, action: 'activate', from: alarm.state, to: step.to, actor: 'system', at, details: this.triggerDetails(input.trigger) });
       }
       const liveId = await this.appendView(tx, alarmId, episodeId, step.episode === 'open' ? 'alarm.raised' : 'alarm.changed', 'activate', rule.category, device.buildingId);
-      return { liveId, workOrder, changes: [{ alarmId, episodeId, deviceId: device.id, action: 'activate', state: step.to, active: true }] };
+      return { liveId, workOrder, changes: [{ alarmId, episodeId, deviceId: device.id, action: 'activate', state: step.to, active: true, category: rule.category, newEpisode: step.episode === 'open' }] };
     });
     this.afterCommit(committed);
   }

@@ -130,6 +130,12 @@ export function isArmed(schedule: ArmingSchedule, at: number): boolean {
   });
 }
 
+/** What an evaluation may ask of the world around its device (kept out of the state: it is not the rule's to store). */
+export interface EvaluationContext {
+  /** The arming schedule stored for the device's zone, for armedEvent leaves with `zoneSchedule: true`. */
+  zoneSchedule?: () => ArmingSchedule | undefined;
+}
+
 export class RuleEvaluation {
   readonly leaves: LeafCondition[];
   private readonly combine: 'all' | 'any';
@@ -139,6 +145,7 @@ export class RuleEvaluation {
   constructor(
     readonly definition: RuleDefinition,
     readonly state: EvaluationState,
+    private readonly context: EvaluationContext = {},
   ) {
     this.leaves = leavesOf(definition.condition);
     this.combine = definition.condition.kind === 'all' ? 'all' : 'any';
@@ -228,7 +235,7 @@ export class RuleEvaluation {
           }
           break;
         case 'armedEvent':
-          if (leaf.raise.includes(event.kind as never) && isArmed(leaf.schedule, now)) {
+          if (leaf.raise.includes(event.kind as never) && this.armed(leaf, now)) {
             st.on = true;
             st.until = now + leaf.autoClearSec * 1000;
             this.dirty = true;
@@ -313,6 +320,11 @@ export class RuleEvaluation {
       if (st.on !== before) this.dirty = true;
     }
     return this.decide(now, trigger);
+  }
+
+  private armed(leaf: Extract<LeafCondition, { kind: 'armedEvent' }>, now: number): boolean {
+    const schedule = leaf.zoneSchedule ? this.context.zoneSchedule?.() : leaf.schedule;
+    return schedule !== undefined && isArmed(schedule, now);
   }
 
   private decide(now: number, trigger: Trigger | undefined): Decision | undefined {

@@ -1,5 +1,6 @@
-export { AlarmEngine, type AlarmEngineOptions } from './alarm-engine.js';
-export { AlarmService, alarmAudience, SYSTEM, type Actor, type WorkOrderOpener } from './alarm.service.js';
+export { AlarmEngine, type AlarmEngineOptions, type ZoneScheduleSource } from './alarm-engine.js';
+export { AlarmService, alarmAudience, SYSTEM, type Actor, type WorkOrderOpener, type IncidentLinker, type IncidentEpisode, type EpisodeWorkOrder } from './alarm.service.js';
 export { registerAlarmRoutes } from './alarm.routes.js';
-export { ruleInputSchema, ruleDefinitionSchema, type AlarmRule, type RuleInput } from './rule-schema.js';
+export { armingScheduleSchema, ruleInputSchema, ruleDefinitionSchema, type AlarmRule, type ArmingSchedule, type Priority, type RuleInput } from './rule-schema.js';
+export { isArmed } from './evaluation.js';
 export { defaultRules, seedDefaultRules } from './default-rules.js';

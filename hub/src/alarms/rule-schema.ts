@@ -71,14 +71,23 @@ export const armingScheduleSchema = z.strictObject({
 });
 export type ArmingSchedule = z.infer<typeof armingScheduleSchema>;
 
-/** An event (motion) that only counts while the schedule arms the zone. */
-const armedEvent = z.strictObject({
-  kind: z.literal('armedEvent'),
-  raise: z.array(eventKind).min(1),
-  clear: z.array(eventKind).default([]),
-  schedule: armingScheduleSchema,
-  autoClearSec: seconds(86_400).default(60),
-});
+/**
+ * An event (motion) that only counts while the zone is armed: by the rule's own
+ * `schedule`, or, with `zoneSchedule: true`, by the schedule stored for the device's
+ * zone (PUT /api/zones/:building/:zone/schedule), so one rule serves every zone and
+ * the control room changes arming times without editing rules. A zone with no stored
+ * schedule is never armed.
+ */
+const armedEvent = z
+  .strictObject({
+    kind: z.literal('armedEvent'),
+    raise: z.array(eventKind).min(1),
+    clear: z.array(eventKind).default([]),
+    schedule: armingScheduleSchema.optional(),
+    zoneSchedule: z.literal(true).optional(),
+    autoClearSec: seconds(86_400).default(60),
+  })
+  .refine((c) => (c.schedule === undefined) === (c.zoneSchedule === true), { message: 'give either a schedule or zoneSchedule: true', path: ['schedule'] });
 
 export const leafConditionSchema = z.discriminatedUnion('kind', [threshold, rate, state, stale, offline, event, heldOpen, count, armedEvent]);
 export type LeafCondition = z.infer<typeof leafConditionSchema>;

@@ -83,6 +83,7 @@ export async function upsertDeviceFromBirth(
     ],
   );
   const deviceId = rows[0].id;
+  await replaceCoverage(db, deviceId, d.covers ?? []);
   if (birth.metrics.length === 0) return { deviceId, series: [] };
   const metrics = await db.query<{ id: number; name: string; type: MetricDefinition['type'] }>(
     `INSERT INTO device_metrics (device_id, name, type, unit, description, cumulative)
@@ -101,6 +102,18 @@ export async function upsertDeviceFromBirth(
     ],
   );
   return { deviceId, series: metrics.rows };
+}
+
+/**
+ * What a camera's view covers, as its latest birth says (`device.covers`; absent means
+ * nothing). Stored as codes of the same agent: the covered devices may be born later.
+ */
+export async function replaceCoverage(db: Queryable, cameraId: number, covers: string[]): Promise<void> {
+  await db.query(
+    `WITH gone AS (DELETE FROM device_coverage WHERE camera_id = $1 AND NOT (covered_code = ANY($2::text[])))
+     INSERT INTO device_coverage (camera_id, covered_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [cameraId, covers],
+  );
 }
 
 /**

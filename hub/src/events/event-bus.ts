@@ -18,8 +18,20 @@ export interface HubEvents {
   'live.appended': { lastId: number };
   /** A committed live event as every hub's LiveHub fans it out (from this hub or, through NOTIFY, another). */
   'live.event': { id: number; type: string; data: unknown };
-  /** An alarm's state changed (after commit). */
-  'alarm.changed': { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: string; active: boolean };
+  /**
+   * An alarm's state changed (after commit). On an activation the raising hub adds the rule's
+   * category and whether it opened a new episode (evidence is taken once per new security episode).
+   */
+  'alarm.changed': {
+    alarmId: number;
+    episodeId: number | null;
+    deviceId: number;
+    action: string;
+    state: string;
+    active: boolean;
+    category?: 'maintenance' | 'security';
+    newEpisode?: boolean;
+  };
   /** A work order changed (after commit). */
   'workorder.changed': { workOrderId: number; action: string; status: string; deviceId: number | null };
 }
