@@ -8,6 +8,7 @@ import { I18nProvider, useT } from './i18n/i18n-context.tsx';
 import { LiveProvider } from './live/live-context.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { PlaceholderPage } from './pages/placeholder-page.tsx';
+import { RecordsPage } from './records/records-page.tsx';
 import { replaceRoute, useRoute } from './router/hash-router.ts';
 import { AppHeader } from './shell/app-header.tsx';
 import { isSectionId, sections, sectionsFor, type SectionId } from './shell/sections.ts';
@@ -105,6 +106,8 @@ function SectionPage({ section, rest }: { section: SectionId; rest: string[] }) 
       return <MyWorkOrdersPage workOrderId={parseDeviceId(rest[0])} />;
     case 'work-orders':
       return <WorkOrderBoardPage workOrderId={parseDeviceId(rest[0])} />;
+    case 'records':
+      return <RecordsPage rest={rest} />;
     default:
       return <PlaceholderPage section={section} />;
   }

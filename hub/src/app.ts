@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AlarmEngine, AlarmService, registerAlarmRoutes, seedDefaultRules } from './alarms/index.js';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
 import { BrokerLinkPool, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
+import { CommandService } from './commands/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
@@ -15,7 +16,8 @@ import { createHttpServer } from './http/server.js';
 import { IngestService, registerIngestRoutes } from './ingest/index.js';
 import { LiveHub, registerLiveRoutes } from './live/index.js';
 import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
-import { importEstateFile } from './records/index.js';
+import { importEstateFile, RecordsModule, registerRecordsRoutes } from './records/index.js';
+import { DoorCommandService, EvidenceService, IncidentService, registerSecurityRoutes, ZoneScheduleService } from './security/index.js';
 import { registerShiftLogRoutes, ShiftLogService } from './shiftlog/index.js';
 import { registerWorkOrderRoutes, WorkOrderService } from './workorders/index.js';
 
@@ -42,6 +44,15 @@ export interface Hub {
   telemetry: TelemetryModule;
   alarms: AlarmService;
   alarmEngine: AlarmEngine;
+  /** Commands to agents and their acknowledgements. */
+  commands: CommandService;
+  /** Security: zone arming schedules, incidents, alarm evidence, remote door control. */
+  zoneSchedules: ZoneScheduleService;
+  incidents: IncidentService;
+  evidence: EvidenceService;
+  doors: DoorCommandService;
+  /** Units, owners (personal data encrypted), staff records and their CSV imports. */
+  records: RecordsModule;
   /** The /api/live WebSocket stream of the live event log. */
   live: LiveHub;
   http: FastifyInstance;
@@ -118,12 +129,25 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       onPersisted: (part) => telemetry.rollups.recordBatch(part),
     }));
 
+    const commands = await run(new CommandService(db, link, ingest, logger.child({ module: 'commands' })));
+
     if (config.ALARM_DEFAULT_RULES) {
       const seeded = await seedDefaultRules(db);
       if (seeded) logger.info({ rules: seeded }, 'starter alarm rules added');
     }
-    const alarms = new AlarmService(db, bus, logger.child({ module: 'alarms' }), workOrders);
-    const alarmEngine = await run(new AlarmEngine(db, bus, alarms, logger.child({ module: 'alarm-engine' })));
+    const securityLogger = logger.child({ module: 'security' });
+    const zoneSchedules = await run(new ZoneScheduleService(db, bus, securityLogger));
+    const incidents = await run(new IncidentService(db, bus, securityLogger, { windowMinutes: config.INCIDENT_WINDOW_MIN }));
+    // Security episodes join incidents inside the raise transaction (see IncidentLinker).
+    const alarms = new AlarmService(db, bus, logger.child({ module: 'alarms' }), workOrders, { incidents });
+    const alarmEngine = await run(new AlarmEngine(db, bus, alarms, logger.child({ module: 'alarm-engine' }), { zoneSchedules }));
+    const evidence = await run(new EvidenceService(db, bus, commands, securityLogger, { snapshotTimeoutMs: config.EVIDENCE_SNAPSHOT_TIMEOUT_MS, clipSeconds: config.EVIDENCE_CLIP_SECONDS }));
+    const doors = new DoorCommandService(db, bus, commands, securityLogger, { timeoutMs: config.DOOR_COMMAND_TIMEOUT_MS });
+    const records = await run(new RecordsModule(db, logger.child({ module: 'records' }), {
+      configured: config.RECORDS_ENCRYPTION_KEY,
+      dataDir: config.DATA_DIR,
+      sharedDatabase: config.DATABASE_URL !== undefined,
+    }));
 
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
     registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });
@@ -134,6 +158,8 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerWorkOrderRoutes(http, workOrders);
     registerAlarmRoutes(http, db, alarms, alarmEngine);
     registerShiftLogRoutes(http, new ShiftLogService(db, bus));
+    registerRecordsRoutes(http, records);
+    registerSecurityRoutes(http, { db, doors, zones: zoneSchedules, incidents });
     const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
     registerLiveRoutes(http, live);
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -156,6 +182,12 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       telemetry,
       alarms,
       alarmEngine,
+      commands,
+      zoneSchedules,
+      incidents,
+      evidence,
+      doors,
+      records,
       live,
       http,
       url: `http://${host}:${port}`,

@@ -18,6 +18,15 @@ const postgresUrl = z
 
 const mqttUrl = z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\/[^/]+/, 'expected an mqtt://host:port (or mqtts://, ws://, wss://) URL');
 
+/** A 32-byte key written as 64 hex digits or base64 (43–44 characters); undefined if it is neither. */
+export function decodeKey32(text: string): Buffer | undefined {
+  const value = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
 export const configSchema = z.object({
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HTTP_PORT: port.default(8080),
@@ -56,10 +65,26 @@ export const configSchema = z.object({
   DEMO_USERS: bool.default(false),
   /** Seed the starter alarm rules into an estate that has no rules yet. */
   ALARM_DEFAULT_RULES: bool.default(true),
+  /** How long a door command waits for the controller's acknowledgement; also its expiry at the agent. */
+  DOOR_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(200).max(60_000).default(8_000),
+  /** How long a security alarm waits for a camera snapshot (evidence is due within 2 s of the alarm). */
+  EVIDENCE_SNAPSHOT_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(1_500),
+  /** Seconds of video recorded for a security alarm where the camera can (camera.clip); 0: snapshots only. */
+  EVIDENCE_CLIP_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
+  /** Related security signals (same zone, or a camera and what it watches) this close in time form one incident. */
+  INCIDENT_WINDOW_MIN: z.coerce.number().int().min(0).max(1_440).default(10),
   /** An estate file (sites, buildings, floors, one agent per building) upserted at start-up. */
   ESTATE_FILE: z.string().min(1).optional(),
   /** Where the built dashboard is served from. */
   DASHBOARD_DIR: z.string().optional(),
+  /**
+   * Key of the owners' personal data (AES-256-GCM, blind index): 32 bytes, hex or base64.
+   * Absent: one is generated in DATA_DIR on first start (see hub/src/records/records-key.ts).
+   */
+  RECORDS_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => decodeKey32(v) !== undefined, 'expected 32 bytes as 64 hex digits or as base64, e.g. from `openssl rand -base64 32`')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

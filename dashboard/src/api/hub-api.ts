@@ -579,3 +579,130 @@ export function metricHistory(
 ): Promise<HistoryAnswerWithUnit> {
   return apiGet<HistoryAnswerWithUnit>(`/api/devices/${deviceId}/history`, { query: { bucket: 'auto', ...query }, signal });
 }
+
+// records
+
+export const unitStatuses = ['occupied', 'vacant', 'rented', 'under_repair', 'renovation'] as const;
+export type UnitStatus = (typeof unitStatuses)[number];
+export const associationRoles = ['owner', 'tenant', 'resident'] as const;
+export type AssociationRole = (typeof associationRoles)[number];
+export const unitSorts = ['number', 'building', 'floor', 'area', 'status', 'updated'] as const;
+export type UnitSort = (typeof unitSorts)[number];
+export const importKinds = ['units', 'owners', 'staff'] as const;
+export type ImportKind = (typeof importKinds)[number];
+
+export interface Unit {
+  id: number;
+  buildingId: string;
+  buildingName: string;
+  floor: string | null;
+  number: string;
+  location: string | null;
+  areaM2: number | null;
+  layout: string | null;
+  status: UnitStatus;
+  statusChangedAt: string;
+  createdAt: string;
+  updatedAt: string;
+  occupants: { ownerId: number; name: string; role: AssociationRole }[];
+}
+
+export interface UnitStatusChange {
+  id: number;
+  from: UnitStatus | null;
+  to: UnitStatus;
+  at: string;
+  by: string;
+  reason: string | null;
+}
+
+export interface UnitAssociation {
+  id: number;
+  unitId: number;
+  ownerId: number;
+  ownerName: string;
+  role: AssociationRole;
+  fromDate: string;
+  toDate: string | null;
+  current: boolean;
+  createdBy: string;
+  endedBy: string | null;
+  endReason: string | null;
+}
+
+export interface UnitDetail {
+  unit: Unit;
+  history: UnitStatusChange[];
+  associations: UnitAssociation[];
+}
+
+export interface UnitSearchQuery {
+  building?: string;
+  floor?: string;
+  status?: string;
+  minArea?: number;
+  maxArea?: number;
+  owner?: string;
+  q?: string;
+  sort?: UnitSort;
+  order?: 'asc' | 'desc';
+  page?: number;
+  limit?: number;
+}
+
+export interface Owner {
+  id: number;
+  name: string;
+  idType: 'resident_id' | 'passport' | 'other';
+  /** Always masked; the clear number only through revealOwnerId. */
+  nationalIdMasked: string;
+  phone: string | null;
+  email: string | null;
+  contactsMasked: boolean;
+  userId: number | null;
+  username: string | null;
+  notes: string | null;
+  units: { associationId: number; unitId: number; buildingId: string; number: string; role: AssociationRole }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ImportReport {
+  kind: ImportKind;
+  dryRun: boolean;
+  rows: number;
+  accepted: number;
+  imported: number;
+  rejected: { row: number; field: string; message: string }[];
+}
+
+export function searchUnits(query: UnitSearchQuery, signal?: AbortSignal): Promise<{ units: Unit[]; total: number; page: number; limit: number }> {
+  return apiGet('/api/units', { query: { ...query }, signal });
+}
+
+export function fetchUnit(id: number, signal?: AbortSignal): Promise<UnitDetail> {
+  return apiGet<UnitDetail>(`/api/units/${id}`, { signal });
+}
+
+export function changeUnitStatus(id: number, status: UnitStatus, reason: string): Promise<UnitDetail> {
+  return apiPost<UnitDetail>(`/api/units/${id}/status`, reason.trim() ? { status, reason: reason.trim() } : { status });
+}
+
+export async function addUnitAssociation(unitId: number, input: { ownerId: number; role: AssociationRole; fromDate: string; toDate?: string }): Promise<UnitAssociation> {
+  return (await apiPost<{ association: UnitAssociation }>(`/api/units/${unitId}/owners`, input)).association;
+}
+
+export async function endUnitAssociation(unitId: number, associationId: number, input: { toDate: string; reason?: string }): Promise<UnitAssociation> {
+  return (await apiPost<{ association: UnitAssociation }>(`/api/units/${unitId}/owners/${associationId}/end`, input)).association;
+}
+
+export function searchOwners(query: { q?: string; unit?: number; page?: number; limit?: number }, signal?: AbortSignal): Promise<{ owners: Owner[]; total: number; page: number; limit: number }> {
+  return apiGet('/api/owners', { query: { ...query }, signal });
+}
+
+/** The clear ID number; the hub audits every call with the reason. */
+export function revealOwnerId(id: number, reason: string): Promise<{ ownerId: number; idType: Owner['idType']; nationalId: string }> {
+  return apiPost(`/api/owners/${id}/reveal-id`, { reason });
+}
+
+// end records

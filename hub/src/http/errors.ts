@@ -14,11 +14,19 @@ export const errorCatalogue = {
   WARDEN_ERR_UNSUITABLE_ASSIGNEE: { status: 409, message: 'This person cannot take this work order' },
   WARDEN_ERR_NO_CANDIDATE: { status: 409, message: 'Nobody suitable is available for this work order' },
   WARDEN_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  /** A records import with rejected rows: nothing was imported; details carry the per-row report. */
+  WARDEN_ERR_IMPORT_REJECTED: { status: 422, message: 'Some rows were rejected; nothing was imported' },
   WARDEN_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Send application/json' },
   WARDEN_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts; wait and try again' },
   WARDEN_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   WARDEN_ERR_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
   WARDEN_ERR_DEVICE_TIMEOUT: { status: 504, message: 'The device did not answer in time' },
+  /** The device's birth does not list the command among its capabilities: nothing was sent. */
+  WARDEN_ERR_UNSUPPORTED_COMMAND: { status: 409, message: 'The device does not accept this command' },
+  /** The device's agent is offline: a command would be lost (clean sessions), so none was sent. */
+  WARDEN_ERR_DEVICE_OFFLINE: { status: 409, message: 'The device is offline' },
+  /** The agent answered, but not "ok" (error, rejected, unsupported, expired); details carry the ack. */
+  WARDEN_ERR_COMMAND_FAILED: { status: 409, message: 'The device did not carry out the command' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
