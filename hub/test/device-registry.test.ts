@@ -87,6 +87,21 @@ describe('device registry', () => {
     expect(hub.ingest.stats().sequenceGaps).toBeGreaterThanOrEqual(1);
   });
 
+  it('does not take messages that overtook each other inside the hub for a gap', async () => {
+    const client = await connectAgent('s5', `${address.agent}:s5`);
+    await birth(client, 'temp-5', 0);
+    await waitFor(() => deviceOnline('temp-5'), 'device online');
+    const gaps = hub.ingest.stats().sequenceGaps;
+    // seq 2 arrives before seq 1, as an event can overtake telemetry waiting for room in the writer.
+    const event = encode('event', address, { v: 1, msgId: randomUUID(), seq: 2, ts: Date.now(), device: 'temp-5', kind: 'sensor.alarm' });
+    await client.publishAsync(event.topic, event.payload, event.options);
+    await waitFor(() => hub.ingest.stats().seqsAwaited === 1, 'seq 1 awaited');
+    const telemetry = encode('telemetry', address, { v: 1, msgId: randomUUID(), seq: 1, ts: Date.now(), points: [{ device: 'temp-5', metric: 'temperature', ts: Date.now(), value: 20 }] });
+    await client.publishAsync(telemetry.topic, telemetry.payload, telemetry.options);
+    await waitFor(() => hub.ingest.stats().seqsAwaited === 0, 'seq 1 arrived');
+    expect(hub.ingest.stats().sequenceGaps).toBe(gaps);
+  });
+
   it('marks a device offline after three missed heartbeats', async () => {
     const client = await connectAgent('s4', `${address.agent}:s4`);
     await birth(client, 'temp-4', 0, 1);

@@ -22,6 +22,7 @@ export function registerIngestRoutes(app: FastifyInstance, db: Database, ingest:
           pointsPending: z.number(),
           events: z.number(),
           sequenceGaps: z.number(),
+          seqsAwaited: z.number(),
           writeFailures: z.number(),
         }),
       },

@@ -24,6 +24,8 @@ export interface IngestStats {
   pointsPending: number;
   events: number;
   sequenceGaps: number;
+  /** Seqs skipped over and not yet arrived (within their grace period). */
+  seqsAwaited: number;
   writeFailures: number;
 }
 
@@ -31,6 +33,10 @@ const QUALITY = { good: 0, estimated: 1, bad: 2 } as const;
 /** Dead-letter payloads are kept for diagnosis, truncated. */
 const DEAD_LETTER_PAYLOAD_MAX = 4_096;
 const REBIRTH_MIN_INTERVAL_MS = 30_000;
+/** How long a skipped seq may take to arrive (it may be waiting for room in the writer) before it counts as lost. */
+const SEQ_GAP_GRACE_MS = 5_000;
+/** A jump over more seqs than this is a gap at once (no point waiting for thousands). */
+const MAX_AWAITED_SEQS = 1_000;
 
 /**
  * Validates every inbound message against its schema, de-duplicates, and writes:
@@ -41,6 +47,9 @@ const REBIRTH_MIN_INTERVAL_MS = 30_000;
 export class IngestService {
   private readonly writer: TelemetryWriter;
   private readonly lastSeq = new Map<string, number>();
+  /** Per agent: seqs skipped over, with when they count as lost. */
+  private readonly awaitedSeqs = new Map<string, Map<number, number>>();
+  private readonly knownAgents = new Map<string, AgentRow>();
   private readonly dirtySeq = new Set<string>();
   private readonly lastRebirth = new Map<string, number>();
   /**
@@ -78,7 +87,10 @@ export class IngestService {
       this.link.subscribe([`${TOPIC_ROOT}/+/+/telemetry`, `${TOPIC_ROOT}/+/+/event`, `${TOPIC_ROOT}/+/+/device/+/birth`], handler, { shared: true }),
       this.link.subscribe([`${TOPIC_ROOT}/+/+/state`, `${TOPIC_ROOT}/+/+/cmd/ack`], handler, { shared: false }),
     ]);
-    this.seqTimer = setInterval(() => void this.persistSeq(), 5_000);
+    this.seqTimer = setInterval(() => {
+      this.checkAwaitedSeqs();
+      void this.persistSeq();
+    }, 1_000);
     this.seqTimer.unref();
   }
 
@@ -96,6 +108,7 @@ export class IngestService {
       pointsDuplicate: this.writer.duplicates,
       pointsPending: this.writer.pending,
       writeFailures: this.writer.failures,
+      seqsAwaited: [...this.awaitedSeqs.values()].reduce((n, m) => n + m.size, 0),
     };
   }
 
@@ -226,17 +239,50 @@ export class IngestService {
     this.dirtySeq.add(agentId);
   }
 
+  /**
+   * Notes a message's seq. Messages of one agent can overtake each other inside the hub
+   * (telemetry waits for room in the writer, events do not), so a seq beyond the next one
+   * is only a gap if the skipped ones have not arrived within SEQ_GAP_GRACE_MS.
+   */
   private checkSeq(agent: AgentRow, seq: number): void {
+    this.knownAgents.set(agent.id, agent);
     const last = this.lastSeq.get(agent.id);
     if (last === undefined || seq > last) {
       if (this.options.detectSequenceGaps && last !== undefined && seq > last + 1) {
-        this.counters.sequenceGaps += 1;
-        this.logger.warn({ agent: agent.id, expected: last + 1, got: seq }, 'sequence gap: asking the agent to rebirth');
-        void this.requestRebirth(agent);
+        const missing = seq - last - 1;
+        if (missing > MAX_AWAITED_SEQS) this.sequenceGap(agent, last + 1, seq);
+        else {
+          let awaited = this.awaitedSeqs.get(agent.id);
+          if (!awaited) this.awaitedSeqs.set(agent.id, (awaited = new Map()));
+          const deadline = Date.now() + SEQ_GAP_GRACE_MS;
+          for (let s = last + 1; s < seq; s++) awaited.set(s, deadline);
+        }
       }
       this.lastSeq.set(agent.id, seq);
       this.dirtySeq.add(agent.id);
+    } else {
+      const awaited = this.awaitedSeqs.get(agent.id);
+      if (awaited?.delete(seq) && !awaited.size) this.awaitedSeqs.delete(agent.id);
     }
+  }
+
+  /** Seqs still missing after the grace period are a real gap: the agent is asked to rebirth. */
+  private checkAwaitedSeqs(): void {
+    const now = Date.now();
+    for (const [agentId, awaited] of this.awaitedSeqs) {
+      const overdue = [...awaited].filter(([, deadline]) => deadline <= now).map(([s]) => s);
+      if (!overdue.length) continue;
+      for (const s of overdue) awaited.delete(s);
+      if (!awaited.size) this.awaitedSeqs.delete(agentId);
+      const agent = this.knownAgents.get(agentId);
+      if (agent) this.sequenceGap(agent, Math.min(...overdue), Math.max(...overdue) + 1);
+    }
+  }
+
+  private sequenceGap(agent: AgentRow, expected: number, got: number): void {
+    this.counters.sequenceGaps += 1;
+    this.logger.warn({ agent: agent.id, expected, got }, 'sequence gap: asking the agent to rebirth');
+    void this.requestRebirth(agent);
   }
 
   private async requestRebirth(agent: AgentRow): Promise<void> {
