@@ -267,7 +267,7 @@ export class AlarmEngine {
     const entry = this.byDevice.get(deviceId);
     if (!entry) return this.learn(deviceId);
     const now = this.now();
-    for (const b of entry.events) this.decided(b, b.evaluation.onEvent({ kind: event.kind, data: event.data }, now));
+    for (const b of entry.events) this.decided(b, b.evaluation.onEvent({ kind: event.kind, data: event.data, ts: event.ts }, now));
   }
 
   private onOnline(deviceId: number, online: boolean): void {
@@ -312,12 +312,20 @@ export class AlarmEngine {
     b.inFlight += 1;
     b.queue = b.queue
       .then(async () => {
+        let active: boolean;
         if (decision.type === 'raise') {
-          await this.service.raise({ rule: b.rule, device: b.device, at: decision.at, trigger: decision.trigger });
+          active = await this.service.raise({ rule: b.rule, device: b.device, at: decision.at, trigger: decision.trigger, sourceTs: decision.sourceTs });
           this.counters.raised += 1;
         } else {
-          await this.service.clear(b.rule, b.device, decision.at);
+          active = await this.service.clear(b.rule, b.device, decision.at, undefined, undefined, decision.sourceTs);
           this.counters.cleared += 1;
+        }
+        // The database is the authority (another hub may have applied a newer reading): follow it,
+        // unless a later decision of this hub is already queued.
+        if (b.inFlight === 1 && b.evaluation.state.active !== active) {
+          b.evaluation.state.active = active;
+          b.evaluation.state.dueAt = null;
+          b.evaluation.dirty = true;
         }
       })
       .catch((err: Error) => {

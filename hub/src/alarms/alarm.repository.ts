@@ -129,6 +129,7 @@ export interface AlarmRow {
   suppressed: boolean;
   out_of_service: boolean;
   oos_reason: string | null;
+  process_ts: Date | null;
 }
 
 /** The alarm row of (rule, device), created on first use, locked for this transaction. */

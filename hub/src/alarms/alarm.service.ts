@@ -91,6 +91,8 @@ export interface RaiseInput {
   at: number;
   trigger: Trigger | null;
   unit?: string | null;
+  /** Time of the reading or event that decided it: older than the alarm's last process change means stale. */
+  sourceTs?: number;
 }
 
 export interface AlarmServiceOptions {
@@ -101,6 +103,8 @@ export interface AlarmServiceOptions {
 
 interface Committed {
   liveId?: number;
+  /** Whether the alarm is active once committed (process changes only). */
+  active?: boolean;
   changes: { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: AlarmState; active: boolean; category?: Category; newEpisode?: boolean }[];
   workOrder?: { workOrderId: number; reopened: boolean; deviceId: number; status: string };
 }
@@ -126,15 +130,16 @@ export class AlarmService {
     this.incidents = options.incidents;
   }
 
-  /** The condition holds (after its on-delay). */
-  async raise(input: RaiseInput): Promise<void> {
+  /** The condition holds (after its on-delay). Resolves to whether the alarm is active in the database afterwards. */
+  async raise(input: RaiseInput): Promise<boolean> {
     const { rule, device } = input;
     const at = new Date(input.at);
     const committed = await this.db.transaction(async (tx): Promise<Committed> => {
       const alarm = await repo.lockAlarm(tx, rule.id, device.id, device.buildingId);
       const alarmId = Number(alarm.id);
-      if (alarm.active && alarm.state !== 'normal' && alarm.state !== 'rtn_unack') return { changes: [] }; // raised already (another hub)
-      await tx.query('UPDATE alarms SET active = true, changed_at = $2 WHERE id = $1', [alarmId, at]);
+      if (isStale(alarm, input.sourceTs)) return { changes: [], active: alarm.active };
+      if (alarm.active && alarm.state !== 'normal' && alarm.state !== 'rtn_unack') return { changes: [], active: true }; // raised already (another hub)
+      await tx.query('UPDATE alarms SET active = true, changed_at = $2, process_ts = greatest(process_ts, $3) WHERE id = $1', [alarmId, at, sourceTime(input.sourceTs)]);
       const silent = alarm.out_of_service ? 'out of service' : alarm.suppressed ? 'suppressed' : alarm.shelved_until && alarm.shelved_until > this.now() ? 'shelved' : null;
       if (silent) {
         // Tracked, not annunciated: no episode, no work order; unshelving shows it if still active.
@@ -142,7 +147,7 @@ export class AlarmService {
         return { changes: [{ alarmId, episodeId: null, deviceId: device.id, action: 'activate-silent', state: alarm.state, active: true }] };
       }
       const step = transition(alarm.state, 'activate');
-      if (!step) return { changes: [] };
+      if (!step) return { changes: [], active: true };
       let episodeId = alarm.episode_id === null ? null : Number(alarm.episode_id);
       let workOrder: Committed['workOrder'];
       if (step.episode === 'open') {
@@ -158,7 +163,7 @@ export class AlarmService {
            RETURNING id`,
           [alarmId, rule.id, rule.version, device.id, device.buildingId, rule.priority, rule.category, message, JSON.stringify(input.trigger ?? null), at],
         );
-        if (!inserted.rows[0]) return { changes: [] }; // an open episode exists: the row lock makes this unreachable, the index makes it certain
+        if (!inserted.rows[0]) return { changes: [], active: true }; // an open episode exists: the row lock makes this unreachable, the index makes it certain
         episodeId = Number(inserted.rows[0].id);
         await tx.query(`UPDATE alarms SET state = 'unack', episode_id = $2 WHERE id = $1`, [alarmId, episodeId]);
         await repo.recordTransition(tx, { alarmId, episodeId, action: 'activate', from: alarm.state, to: step.to, actor: 'system', at, details: this.triggerDetails(input.trigger) });
@@ -201,16 +206,19 @@ export class AlarmService {
       return { liveId, workOrder, changes: [{ alarmId, episodeId, deviceId: device.id, action: 'activate', state: step.to, active: true, category: rule.category, newEpisode: step.episode === 'open' }] };
     });
     this.afterCommit(committed);
+    return committed.active ?? true;
   }
 
   /** The condition no longer holds (after its off-delay). */
-  async clear(rule: AlarmRule, device: repo.DeviceInfo, atMs: number, actor: Actor = SYSTEM, note?: string): Promise<void> {
+  /** Resolves to whether the alarm is active in the database afterwards. */
+  async clear(rule: AlarmRule, device: repo.DeviceInfo, atMs: number, actor: Actor = SYSTEM, note?: string, sourceTs?: number): Promise<boolean> {
     const at = new Date(atMs);
     const committed = await this.db.transaction(async (tx): Promise<Committed> => {
       const alarm = await repo.lockAlarm(tx, rule.id, device.id, device.buildingId);
       const alarmId = Number(alarm.id);
-      if (!alarm.active) return { changes: [] };
-      await tx.query('UPDATE alarms SET active = false, changed_at = $2 WHERE id = $1', [alarmId, at]);
+      if (isStale(alarm, sourceTs)) return { changes: [], active: alarm.active };
+      if (!alarm.active) return { changes: [], active: false };
+      await tx.query('UPDATE alarms SET active = false, changed_at = $2, process_ts = greatest(process_ts, $3) WHERE id = $1', [alarmId, at, sourceTime(sourceTs)]);
       const step = transition(alarm.state, 'clear');
       const episodeId = alarm.episode_id === null ? null : Number(alarm.episode_id);
       if (!step) {
@@ -224,6 +232,7 @@ export class AlarmService {
       return { liveId, changes: [{ alarmId, episodeId, deviceId: device.id, action: 'clear', state: step.to, active: false }] };
     });
     this.afterCommit(committed);
+    return committed.active ?? false;
   }
 
   async acknowledge(alarmId: number, actor: Actor, note?: string, disposition?: string): Promise<repo.AlarmView> {
@@ -412,6 +421,13 @@ export class AlarmService {
     if (c.liveId !== undefined) this.bus.emit('live.appended', { lastId: c.liveId });
   }
 }
+
+/** A decision from a reading older than the alarm's last process change (applied by another hub) is stale. */
+function isStale(alarm: repo.AlarmRow, sourceTs: number | undefined): boolean {
+  return sourceTs !== undefined && alarm.process_ts !== null && sourceTs < alarm.process_ts.getTime();
+}
+
+const sourceTime = (sourceTs: number | undefined) => (sourceTs === undefined ? null : new Date(sourceTs));
 
 function formatValue(value: Trigger['value']): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);

@@ -42,13 +42,16 @@ export interface EvaluationState {
   trigger: Trigger | null;
 }
 
-export type Decision = { type: 'raise'; at: number; trigger: Trigger | null } | { type: 'clear'; at: number };
+/** `sourceTs`: the time of the reading or event that decided it (absent when time alone did). */
+export type Decision = { type: 'raise'; at: number; trigger: Trigger | null; sourceTs?: number } | { type: 'clear'; at: number; sourceTs?: number };
 
 export type PointValue = number | boolean | string;
 
 export interface EventInput {
   kind: string;
   data?: Record<string, unknown>;
+  /** When it happened (the device's time). */
+  ts?: number;
 }
 
 export function initialState(definition: RuleDefinition, now: number): EvaluationState {
@@ -214,7 +217,7 @@ export class RuleEvaluation {
       if (st.on && !before) trigger = { metric, value, at: ts };
       if (st.on !== before) this.dirty = true;
     }
-    return this.decide(now, trigger ?? (this.state.raw ? undefined : { metric, value, at: ts }));
+    return this.decide(now, trigger ?? (this.state.raw ? undefined : { metric, value, at: ts }), ts);
   }
 
   onEvent(event: EventInput, now: number): Decision | undefined {
@@ -272,7 +275,7 @@ export class RuleEvaluation {
       if (st.on && !before) trigger = { event: event.kind, at: now };
       if (st.on !== before) this.dirty = true;
     }
-    return this.decide(now, trigger);
+    return this.decide(now, trigger, event.ts);
   }
 
   onOnline(online: boolean, now: number): Decision | undefined {
@@ -327,7 +330,7 @@ export class RuleEvaluation {
     return schedule !== undefined && isArmed(schedule, now);
   }
 
-  private decide(now: number, trigger: Trigger | undefined): Decision | undefined {
+  private decide(now: number, trigger: Trigger | undefined, sourceTs?: number): Decision | undefined {
     const s = this.state;
     const leaves = s.leaves;
     const raw = this.combine === 'all' ? leaves.every((l) => l.on) : leaves.some((l) => l.on);
@@ -347,6 +350,6 @@ export class RuleEvaluation {
     s.dueAt = null;
     s.active = raw;
     this.dirty = true;
-    return raw ? { type: 'raise', at: now, trigger: s.trigger } : { type: 'clear', at: now };
+    return raw ? { type: 'raise', at: now, trigger: s.trigger, sourceTs } : { type: 'clear', at: now, sourceTs };
   }
 }
