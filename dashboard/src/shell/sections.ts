@@ -53,7 +53,7 @@ export const sections: Record<SectionId, SectionInfo> = {
 export const sectionsByRole: Record<Role, readonly SectionId[]> = {
   guard: ['alarms', 'estate'],
   technician: ['my-work-orders', 'equipment'],
-  manager: ['overview', 'alarms', 'work-orders', 'equipment'],
+  manager: ['overview', 'alarms', 'work-orders', 'equipment', 'records'],
   clerk: ['records', 'billing', 'requests'],
   owner: ['my-units', 'my-bills', 'my-requests'],
   admin: ['overview', 'alarms', 'estate', 'work-orders', 'equipment', 'records', 'billing', 'requests', 'users'],
