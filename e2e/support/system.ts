@@ -53,6 +53,8 @@ export interface E2eSystem {
   triggerFault(code: string, fault: string, durationSec?: number): Promise<void>;
   /** Triggers the fault and waits until the hub has raised an alarm on the device. */
   raiseAlarm(code: string, fault: string, timeoutMs?: number): Promise<RaisedAlarm>;
+  /** Runs `act` and waits until the hub has raised an alarm on the device (subscribed before `act`, so nothing is missed). */
+  waitForAlarm(code: string, act: () => void | Promise<void>, timeoutMs?: number): Promise<RaisedAlarm>;
   /** The work order the episode opened, once it is in the state `until` accepts. */
   workOrderOf(episodeId: number, until?: (wo: EpisodeWorkOrder) => boolean, timeoutMs?: number): Promise<EpisodeWorkOrder>;
   /** The alarm's state in the database ("unack", "acked", …). */
@@ -139,6 +141,26 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<E2e
       await hub.link.publish(out.topic, out.payload, out.options);
       const ack = await withTimeout(acked, 15_000, `the agent's acknowledgement of simulate.fault ${fault} on ${code}`);
       if (ack.result !== 'ok') throw new Error(`simulate.fault ${fault} on ${code}: ${ack.result} ${ack.message ?? ''}`);
+    } finally {
+      off();
+    }
+  };
+
+  const waitForAlarm = async (code: string, act: () => void | Promise<void>, timeoutMs = 30_000): Promise<RaisedAlarm> => {
+    const target = await device(code);
+    let off = () => {};
+    const raised = new Promise<{ alarmId: number; episodeId: number; createdAt: number; liveClients: number }>((resolve) => {
+      off = hub.bus.on('alarm.changed', (change) => {
+        if (change.deviceId === target.id && change.action === 'activate' && change.episodeId !== null) {
+          resolve({ alarmId: change.alarmId, episodeId: change.episodeId, createdAt: Date.now(), liveClients: hub.live.clients });
+        }
+      });
+    });
+    try {
+      await act();
+      const alarm = await withTimeout(raised, timeoutMs, `an alarm raised on ${code}`);
+      const { rows } = await hub.db.query<{ raised_at: Date }>('SELECT raised_at FROM alarm_episodes WHERE id = $1', [alarm.episodeId]);
+      return { ...alarm, device: target, raisedAt: rows[0].raised_at };
     } finally {
       off();
     }
@@ -241,6 +263,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<E2e
     device,
     triggerFault,
     raiseAlarm,
+    waitForAlarm,
     workOrderOf,
     alarmState,
     api,

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, CLIENT_ERR_NETWORK, isAbortError } from '../api/client.ts';
 import { fetchAlarm, fetchWorkOrderBrief, unshelveAlarm, type AlarmDetail, type AlarmTransition, type AlarmView, type WorkOrderBrief } from '../api/hub-api.ts';
 import { useUser } from '../auth/auth-context.tsx';
@@ -6,6 +6,9 @@ import { deviceTypeLabel } from '../devices/device-labels.ts';
 import { formatDateTime, formatRelative, formatTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
+import { DoorPanel } from '../console/door-controls.tsx';
+import { doorsFor, useDoors } from '../console/use-doors.ts';
+import { AlarmEvidence } from './alarm-evidence.tsx';
 import { AckForm, CommentForm, DispatchForm, ShelveForm } from './alarm-actions.tsx';
 import { categoryLabel, dispositionText, formatAge, priorityLabel, stateLabel, transitionText, workOrderStatusText } from './alarm-labels.ts';
 import { isShelved } from './alarm-store.ts';
@@ -82,6 +85,10 @@ export function AlarmDetailPanel({ alarmId, live, liveId, now, buildingNames, on
   const workOrderVisible = !(user.role === 'guard' && alarm?.category === 'maintenance');
   const workOrderId = workOrderVisible ? (alarm?.workOrderId ?? null) : null;
   const workOrderStatus = alarm?.workOrderStatus ?? null;
+  // Doors are security's: other roles would be refused them.
+  const doors = useDoors(user.role === 'guard' || user.role === 'manager' || user.role === 'admin');
+  // New evidence (or a failure note) for this alarm: the timeline has news too.
+  const evidenceArrived = useCallback(() => setRefresh((n) => n + 1), []);
 
   useEffect(() => {
     if (workOrderId === null) return;
@@ -268,16 +275,8 @@ export function AlarmDetailPanel({ alarmId, live, liveId, now, buildingNames, on
         )}
       </section>
 
-      <section className="alarm-detail__section alarm-evidence" data-testid="alarm-evidence" data-device-id={alarm.deviceId} data-evidence="none">
-        <h3>{t('alarms.evidence.title')}</h3>
-        <div className="alarm-evidence__frame">
-          <span className="alarm-evidence__device">
-            {alarm.deviceName} · {deviceTypeLabel(t, alarm.deviceType)}
-          </span>
-          <span className="alarm-evidence__none">{t('alarms.evidence.none')}</span>
-          <span className="alarm-evidence__later">{t('alarms.evidence.later')}</span>
-        </div>
-      </section>
+      <AlarmEvidence alarm={alarm} transitions={loaded?.transitions ?? null} onEvidence={evidenceArrived} />
+      <DoorPanel doors={doorsFor(doors, alarm.deviceId)} testId="alarm-doors" />
 
       <section className="alarm-detail__section">
         <h3>{t('alarms.detail.timeline')}</h3>

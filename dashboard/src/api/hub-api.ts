@@ -706,3 +706,131 @@ export function revealOwnerId(id: number, reason: string): Promise<{ ownerId: nu
 }
 
 // end records
+
+// security
+// Shapes of hub/src/security/security.routes.ts and the `alarm.evidence` / `door.command` live events.
+
+export interface Evidence {
+  id: number;
+  episodeId: number;
+  incidentId: number | null;
+  cameraId: number;
+  cameraCode: string;
+  cameraName: string;
+  kind: 'snapshot' | 'clip';
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  seconds: number | null;
+  capturedAt: string;
+  createdAt: string;
+  /** The bytes, for an authenticated request; add `?token=` for <img>/<video>. */
+  url: string;
+}
+
+export interface EvidenceFailure {
+  cameraId: number | null;
+  cameraName?: string | null;
+  kind: string;
+  reason: string;
+}
+
+/** `alarm.evidence` live event data. */
+export interface AlarmEvidenceEvent {
+  alarmId: number;
+  episodeId: number;
+  incidentId: number | null;
+  evidence: Evidence[];
+  failed: EvidenceFailure[];
+}
+
+export interface RelatedDevice {
+  id: number;
+  code: string;
+  name: string;
+  type: string;
+}
+
+export interface Door {
+  id: number;
+  code: string;
+  name: string;
+  type: string;
+  building: string | null;
+  floor: string | null;
+  zone: string | null;
+  location: string | null;
+  online: boolean;
+  open: boolean | null;
+  locked: boolean | null;
+  coveredBy: RelatedDevice[];
+}
+
+export interface Camera {
+  id: number;
+  code: string;
+  name: string;
+  building: string | null;
+  online: boolean;
+  covers: RelatedDevice[];
+}
+
+export type DoorAction = 'unlock' | 'lock' | 'access';
+
+export interface DoorCommandOutcome {
+  id: string;
+  name: string;
+  deviceId: number | null;
+  result: string;
+  message: string | null;
+  elapsedMs: number;
+}
+
+/** `door.command` live event data. */
+export interface DoorCommandEvent {
+  deviceId: number;
+  code: string;
+  command: string;
+  reason: string;
+  result: string;
+  message: string | null;
+  actor: string;
+  at: string;
+}
+
+export interface Incident {
+  id: number;
+  buildingId: string | null;
+  zone: string | null;
+  title: string;
+  priority: string;
+  openedAt: string;
+  closedAt: string | null;
+  workOrderId: number | null;
+  workOrderNumber: string | null;
+  workOrderStatus: string | null;
+  episodes: number;
+  evidence: number;
+}
+
+export async function listEpisodeEvidence(episodeId: number, signal?: AbortSignal): Promise<Evidence[]> {
+  return (await apiGet<{ evidence: Evidence[] }>(`/api/alarm-episodes/${episodeId}/evidence`, { signal })).evidence;
+}
+
+export async function listDoors(signal?: AbortSignal): Promise<Door[]> {
+  return (await apiGet<{ doors: Door[] }>('/api/doors', { signal })).doors;
+}
+
+export async function listCameras(signal?: AbortSignal): Promise<Camera[]> {
+  return (await apiGet<{ cameras: Camera[] }>('/api/cameras', { signal })).cameras;
+}
+
+export async function commandDoor(doorId: number, action: DoorAction, input: { reason: string; durationSec?: number }): Promise<DoorCommandOutcome> {
+  return (await apiPost<{ command: DoorCommandOutcome }>(`/api/doors/${doorId}/${action}`, input)).command;
+}
+
+export async function listIncidents(query: { status?: 'open' | 'closed' | 'all'; building?: string } = {}, signal?: AbortSignal): Promise<Incident[]> {
+  return (await apiGet<{ incidents: Incident[] }>('/api/incidents', { query: { ...query }, signal })).incidents;
+}
+// end security

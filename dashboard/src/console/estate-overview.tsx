@@ -5,6 +5,9 @@ import { priorityRank } from '../alarms/alarm-store.ts';
 import { groupDevices } from '../devices/device-groups.ts';
 import { deviceTypeLabel, floorLabel } from '../devices/device-labels.ts';
 import { useT, type Translate } from '../i18n/i18n-context.tsx';
+import { useUser } from '../auth/auth-context.tsx';
+import { DoorControls } from './door-controls.tsx';
+import { useDoors } from './use-doors.ts';
 import { useOnlinePatches } from './use-estate-devices.ts';
 
 /** What a click in the overview narrows the alarm list to. */
@@ -72,6 +75,7 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
       <div className="console-panel__body estate-overview__body">
         {devices === undefined ? <p className="muted">{t('common.loading')}</p> : null}
         {devices && devices.length === 0 ? <p className="muted">{t('console.estate.none')}</p> : null}
+        {pick?.kind === 'device' ? <EstateDoor deviceId={pick.deviceId} /> : null}
         {groups.map((group) => {
           let buildingWorst: AlarmPriority | undefined;
           let alarmedCount = 0;
@@ -139,6 +143,20 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
     </section>
   );
 });
+
+/** A picked door's controls, above the tiles (security roles only; nothing for other devices). */
+function EstateDoor({ deviceId }: { deviceId: number }) {
+  const t = useT();
+  const user = useUser();
+  const doors = useDoors(user.role === 'guard' || user.role === 'manager' || user.role === 'admin');
+  const door = doors?.find((d) => d.id === deviceId);
+  if (!door) return null;
+  return (
+    <section className="estate-doors" data-testid="estate-door" aria-label={t('security.door.estateTitle', { name: door.name })}>
+      <DoorControls door={door} />
+    </section>
+  );
+}
 
 interface DeviceTileProps {
   id: number;

@@ -655,6 +655,36 @@ export const en = {
   'records.import.column': 'Column',
   'records.import.problem': 'Problem',
   // end records
+  // security
+  'security.evidence.snapshot': 'Snapshot',
+  'security.evidence.clip': 'Clip ({seconds} s)',
+  'security.evidence.snapshotAlt': 'Snapshot from {camera}',
+  'security.evidence.failed': 'No evidence: {reason}',
+  'security.evidence.loadFailed': 'The evidence could not be loaded.',
+  'security.door.title': 'Door control',
+  'security.door.estateTitle': 'Door control: {name}',
+  'security.door.unlock': 'Unlock',
+  'security.door.lock': 'Lock',
+  'security.door.access': 'Momentary access',
+  'security.door.duration': 'Unlock for',
+  'security.door.untilLocked': 'Until locked again',
+  'security.door.seconds': '{n} seconds',
+  'security.door.minutes': '{n} minutes',
+  'security.door.hours': '{n} hours',
+  'security.door.reason': 'Reason (kept in the audit log)',
+  'security.door.reasonHint': 'e.g. let the fire brigade in',
+  'security.door.sending': 'Sending…',
+  'security.door.cancel': 'Cancel',
+  'security.door.done': 'Done: the controller confirmed in {ms} ms.',
+  'security.door.timeout': 'No answer from the door controller in time: check the door on site.',
+  'security.door.failed': 'Not done: {message}',
+  'security.door.open': 'Open',
+  'security.door.closed': 'Closed',
+  'security.door.locked': 'Locked',
+  'security.door.unlocked': 'Unlocked',
+  'security.door.unknown': 'Unknown',
+  'security.door.offline': 'Controller offline',
+  // end security
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
