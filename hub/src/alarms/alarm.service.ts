@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { recordAudit } from '../audit/index.js';
 import type { Role } from '../auth/roles.js';
 import type { Database, Queryable } from '../db/database.js';
+import type { EpisodeWorkOrderInput, EpisodeWorkOrderResult } from '../workorders/work-order.types.js';
 import type { EventBus } from '../events/event-bus.js';
 import { WardenError } from '../http/errors.js';
 import { appendLiveEvent } from '../live/live-feed.js';
@@ -20,37 +21,13 @@ export interface Actor {
 
 export const SYSTEM: Actor = { userId: null, name: 'system' };
 
-/** What the alarm service asks of the work-order module, inside its own transaction. */
+/** What the alarm service asks of the work-order module, inside its own transaction (the work-order module's own types). */
 export interface WorkOrderOpener {
-  openForEpisode(
-    tx: Queryable,
-    episode: {
-      episodeId: number;
-      alarmId: number;
-      ruleId: number;
-      ruleName: string;
-      kind: Category;
-      priority: Priority;
-      trade?: string;
-      buildingId: string | null;
-      deviceId: number;
-      deviceName: string;
-      location: string | null;
-      message: string;
-      raisedAt: Date;
-      reopenWithinMinutes?: number;
-    },
-  ): Promise<EpisodeWorkOrder>;
+  openForEpisode(tx: Queryable, episode: EpisodeWorkOrderInput): Promise<EpisodeWorkOrder>;
 }
 
 /** The work order an episode got from WorkOrderOpener.openForEpisode. */
-export interface EpisodeWorkOrder {
-  workOrderId: number;
-  number: string;
-  reopened: boolean;
-  assigneeId: number | null;
-  status: string;
-}
+export type EpisodeWorkOrder = Pick<EpisodeWorkOrderResult, 'workOrderId' | 'number' | 'reopened' | 'assigneeId' | 'status'>;
 
 /** A new security episode, as the incident module needs it. */
 export interface IncidentEpisode {
