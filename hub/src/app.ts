@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AlarmEngine, AlarmService, registerAlarmRoutes, seedDefaultRules } from './alarms/index.js';
+import { EquipmentService, PartsService, registerAssetRoutes } from './assets/index.js';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
 import { BrokerLinkPool, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
 import { CommandService } from './commands/index.js';
@@ -159,6 +160,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerAlarmRoutes(http, db, alarms, alarmEngine);
     registerShiftLogRoutes(http, new ShiftLogService(db, bus));
     registerRecordsRoutes(http, records);
+    registerAssetRoutes(http, { equipment: new EquipmentService(db), parts: new PartsService(db, bus) });
     registerSecurityRoutes(http, { db, doors, zones: zoneSchedules, incidents });
     const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
     registerLiveRoutes(http, live);

@@ -13,6 +13,8 @@ export const errorCatalogue = {
   WARDEN_ERR_INVALID_TRANSITION: { status: 409, message: 'This step is not allowed from the current status' },
   WARDEN_ERR_UNSUITABLE_ASSIGNEE: { status: 409, message: 'This person cannot take this work order' },
   WARDEN_ERR_NO_CANDIDATE: { status: 409, message: 'Nobody suitable is available for this work order' },
+  /** A spare-parts issue or adjustment needs more than the store holds: nothing changed; details name part, store, available, requested. */
+  WARDEN_ERR_INSUFFICIENT_STOCK: { status: 409, message: 'Not enough stock in the store' },
   WARDEN_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   /** A records import with rejected rows: nothing was imported; details carry the per-row report. */
   WARDEN_ERR_IMPORT_REJECTED: { status: 422, message: 'Some rows were rejected; nothing was imported' },

@@ -1,0 +1,3 @@
+export { registerAssetRoutes } from './assets.routes.js';
+export { EquipmentService } from './equipment.service.js';
+export { PartsService } from './parts.service.js';
