@@ -222,7 +222,12 @@ export class WorkOrderService {
 
   // ------------------------------------------------------------ opened by people
 
-  async createManual(user: SessionUser, input: ManualWorkOrderInput): Promise<WorkOrderOutcome> {
+  /**
+   * A work order opened by a person — or on their behalf by a module: `origin` says where it
+   * came from (a resident's request, a preventive-maintenance plan) and the equipment it is for.
+   */
+  async createManual(user: SessionUser, input: ManualWorkOrderInput, origin: { source?: Exclude<repo.WorkOrderRow['source'], 'alarm'>; equipmentId?: number } = {}): Promise<WorkOrderOutcome> {
+    const source = origin.source ?? 'manual';
     const device = input.deviceId === undefined ? undefined : await repo.deviceInfo(this.db, input.deviceId);
     if (input.deviceId !== undefined && !device) throw fieldError('body.deviceId', `no device ${input.deviceId}`);
     if (device && input.buildingId !== undefined && device.building_id !== input.buildingId) {
@@ -239,7 +244,7 @@ export class WorkOrderService {
       const due = await this.dueTimes(tx, input.priority, now);
       const id = await repo.insertWorkOrder(tx, {
         kind: input.kind,
-        source: 'manual',
+        source,
         alarmEpisodeId: null,
         title: input.title,
         description: input.description ?? null,
@@ -253,10 +258,11 @@ export class WorkOrderService {
         acceptDueAt: due.accept,
         resolveDueAt: due.resolve,
       });
-      await repo.insertEvent(tx, { workOrderId: id, at: now, action: 'create', fromStatus: null, toStatus: 'open', userId: actor.userId, actor: actor.name, note: input.description ?? null, details: { source: 'manual' } });
+      if (origin.equipmentId !== undefined) await tx.query('UPDATE work_orders SET equipment_id = $2 WHERE id = $1', [id, origin.equipmentId]);
+      await repo.insertEvent(tx, { workOrderId: id, at: now, action: 'create', fromStatus: null, toStatus: 'open', userId: actor.userId, actor: actor.name, note: input.description ?? null, details: { source } });
       await this.dispatch(tx, (await repo.selectWorkOrder(tx, id))!, now, actor);
       const created = (await repo.selectWorkOrder(tx, id))!;
-      await recordAudit(tx, { userId: actor.userId, actor: actor.name, action: 'workorder.create', targetType: 'work_order', targetId: id, details: { number: created.number, kind: created.kind, priority: created.priority } });
+      await recordAudit(tx, { userId: actor.userId, actor: actor.name, action: 'workorder.create', targetType: 'work_order', targetId: id, details: { number: created.number, kind: created.kind, priority: created.priority, source } });
       const liveEventId = await appendLiveEvent(tx, {
         type: 'workorder.created',
         buildingId: created.building_id,

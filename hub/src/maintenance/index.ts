@@ -1,0 +1,2 @@
+export { registerPmRoutes } from './pm.routes.js';
+export { PmService, type PmServiceOptions } from './pm.service.js';
