@@ -16,9 +16,11 @@ import { registerHealthRoutes } from './http/health.routes.js';
 import { createHttpServer } from './http/server.js';
 import { IngestService, registerIngestRoutes } from './ingest/index.js';
 import { LiveHub, registerLiveRoutes } from './live/index.js';
+import { PmService, registerPmRoutes } from './maintenance/index.js';
 import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
 import { importEstateFile, RecordsModule, registerRecordsRoutes } from './records/index.js';
 import { DoorCommandService, EvidenceService, IncidentService, registerSecurityRoutes, ZoneScheduleService } from './security/index.js';
+import { registerServiceRequestRoutes, ServiceRequestService } from './service/index.js';
 import { registerShiftLogRoutes, ShiftLogService } from './shiftlog/index.js';
 import { registerWorkOrderRoutes, WorkOrderService } from './workorders/index.js';
 
@@ -54,6 +56,10 @@ export interface Hub {
   doors: DoorCommandService;
   /** Units, owners (personal data encrypted), staff records and their CSV imports. */
   records: RecordsModule;
+  /** Customer service requests, their work orders and satisfaction surveys. */
+  serviceRequests: ServiceRequestService;
+  /** Preventive maintenance plans and the scheduler that opens their work orders. */
+  pm: PmService;
   /** The /api/live WebSocket stream of the live event log. */
   live: LiveHub;
   http: FastifyInstance;
@@ -150,6 +156,10 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       sharedDatabase: config.DATABASE_URL !== undefined,
     }));
 
+    const pm = await run(new PmService(db, bus, workOrders, logger.child({ module: 'maintenance' })));
+
+    const serviceRequests = await run(new ServiceRequestService(db, bus, workOrders, logger.child({ module: 'service' })));
+
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
     registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });
     registerAuthRoutes(http, auth);
@@ -162,6 +172,8 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerRecordsRoutes(http, records);
     registerAssetRoutes(http, { equipment: new EquipmentService(db), parts: new PartsService(db, bus) });
     registerSecurityRoutes(http, { db, doors, zones: zoneSchedules, incidents });
+    registerServiceRequestRoutes(http, serviceRequests);
+    registerPmRoutes(http, pm);
     const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
     registerLiveRoutes(http, live);
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -190,6 +202,8 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       evidence,
       doors,
       records,
+      serviceRequests,
+      pm,
       live,
       http,
       url: `http://${host}:${port}`,
