@@ -1,11 +1,10 @@
 import { lazy, Suspense, useCallback } from 'react';
 import { fetchAlarmKpis, workOrderPriorities, type AlarmKpis, type WorkOrderPriority } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
-import { formatDateTime, formatDuration, formatNumber, formatTime } from '../i18n/format.ts';
+import { formatDateTime, formatDuration, formatNumber } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
-import { ErrorText } from '../shell/error-text.tsx';
 import { priorityLabel } from '../workorders/labels.ts';
-import { KpiBlock, KpiTile } from './kpi-parts.tsx';
+import { KpiBlock, KpiCard, KpiTile } from './kpi-parts.tsx';
 import { contributorRows, rangeSpan, type KpiRange } from './kpi-range.ts';
 import { useLiveRefresh } from './use-live-refresh.ts';
 
@@ -27,24 +26,11 @@ export function AlarmKpisCard({ range }: { range: KpiRange }) {
   const kpis = usePolled<AlarmKpis>(`alarm-kpis:${range}`, (signal) => fetchAlarmKpis(rangeSpan(range, Date.now()), signal), REFRESH_MS);
   const { refresh } = kpis;
   useLiveRefresh(['alarm.'], useCallback(() => refresh(), [refresh]), 15_000);
-  const k = kpis.data;
   const seconds = (s: number | null) => (s === null ? '—' : formatDuration(locale, s));
 
   return (
-    <section className="card kpi-card" data-testid="kpi-alarms" aria-labelledby="kpi-alarms-title" aria-busy={kpis.loading}>
-      <div className="card__head">
-        <div>
-          <h2 className="card__title" id="kpi-alarms-title">
-            {t('kpi.alarms.title')}
-          </h2>
-          <p className="muted small">{t('kpi.alarms.about')}</p>
-        </div>
-        {kpis.updatedAt ? <span className="muted small">{t('common.updated', { time: formatTime(locale, kpis.updatedAt) })}</span> : null}
-      </div>
-      {kpis.loading ? <p className="muted">{t('common.loading')}</p> : null}
-      {kpis.error && !k ? <ErrorText error={kpis.error} /> : null}
-      {kpis.error && k ? <p className="small warning-text">{t('common.staleData', { message: kpis.error.message })}</p> : null}
-      {k ? (
+    <KpiCard testId="kpi-alarms" title={t('kpi.alarms.title')} about={t('kpi.alarms.about')} polled={kpis}>
+      {(k) => (
         <>
           <div className="kpi-tiles">
             <KpiTile testId="kpi-alarms-activations" label={t('kpi.alarms.activations')} value={formatNumber(locale, k.activations)} sub={t('kpi.alarms.episodes', { n: k.episodes })} />
@@ -160,7 +146,7 @@ export function AlarmKpisCard({ range }: { range: KpiRange }) {
             </KpiBlock>
           </div>
         </>
-      ) : null}
-    </section>
+      )}
+    </KpiCard>
   );
 }

@@ -1,12 +1,11 @@
 import { lazy, Suspense, useCallback } from 'react';
 import { fetchWorkOrderKpis, type SlaCompliance, type WorkOrderKpis } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
-import { formatDuration, formatNumber, formatPercent, formatTime } from '../i18n/format.ts';
+import { formatDuration, formatNumber, formatPercent } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
-import { ErrorText } from '../shell/error-text.tsx';
 import { useBuildingNames } from '../workorders/use-building-names.ts';
 import { tradeLabel } from '../workorders/labels.ts';
-import { KpiBlock, KpiTile } from './kpi-parts.tsx';
+import { KpiBlock, KpiCard, KpiTile } from './kpi-parts.tsx';
 import { rangeSpan, tradeRows, type KpiRange } from './kpi-range.ts';
 import { useLiveRefresh } from './use-live-refresh.ts';
 
@@ -42,20 +41,8 @@ export function WorkOrderKpisCard({ range }: { range: KpiRange }) {
   const openTotal = k ? k.openByTrade.reduce((n, o) => n + o.open, 0) : 0;
 
   return (
-    <section className="card kpi-card" data-testid="kpi-workorders" aria-labelledby="kpi-wo-title" aria-busy={kpis.loading}>
-      <div className="card__head">
-        <div>
-          <h2 className="card__title" id="kpi-wo-title">
-            {t('kpi.wo.title')}
-          </h2>
-          <p className="muted small">{t('kpi.wo.about')}</p>
-        </div>
-        {kpis.updatedAt ? <span className="muted small">{t('common.updated', { time: formatTime(locale, kpis.updatedAt) })}</span> : null}
-      </div>
-      {kpis.loading ? <p className="muted">{t('common.loading')}</p> : null}
-      {kpis.error && !k ? <ErrorText error={kpis.error} /> : null}
-      {kpis.error && k ? <p className="small warning-text">{t('common.staleData', { message: kpis.error.message })}</p> : null}
-      {k ? (
+    <KpiCard testId="kpi-workorders" title={t('kpi.wo.title')} about={t('kpi.wo.about')} polled={kpis}>
+      {(k) => (
         <>
           <div className="kpi-tiles">
             <KpiTile testId="kpi-wo-open" label={t('kpi.wo.open')} value={formatNumber(locale, openTotal)} sub={t('kpi.wo.openSub')} />
@@ -169,7 +156,7 @@ export function WorkOrderKpisCard({ range }: { range: KpiRange }) {
             </KpiBlock>
           </div>
         </>
-      ) : null}
-    </section>
+      )}
+    </KpiCard>
   );
 }
