@@ -1,11 +1,13 @@
 import mqtt from 'mqtt';
 
 /**
- * Load generator child of bench:ingest: plays several edge agents, each
- * publishing telemetry batches (QoS 1, a bounded window of unacknowledged
- * publishes) as fast as the hub acknowledges them, for a fixed time. Payloads are
- * built as strings without validation: the generator must stay light, the hub is
- * what is measured. Reports acknowledged points to the parent over IPC.
+ * Load generator child of bench:ingest and bench:alarms: plays several edge agents,
+ * each publishing telemetry batches (QoS 1, a bounded window of unacknowledged
+ * publishes) for a fixed time — as fast as the hub acknowledges them, or, with
+ * `ratePerAgent`, paced as agents whose devices produce readings are (an agent
+ * whose window is full falls behind and catches up when acknowledgements return).
+ * Payloads are built as strings without validation: the generator must stay light,
+ * the hub is what is measured. Reports acknowledged points to the parent over IPC.
  */
 interface LoadSpec {
   mqttUrl: string;
@@ -17,7 +19,11 @@ interface LoadSpec {
   window: number;
   durationMs: number;
   baseTs: number;
+  /** Points per second per agent; absent or 0: as fast as acknowledged. */
+  ratePerAgent?: number;
 }
+
+const PACE_TICK_MS = 20;
 
 const spec = JSON.parse(process.argv[2]) as LoadSpec;
 let acked = 0;
@@ -40,11 +46,16 @@ async function runAgent(agent: { id: string; secret: string }, agentIndex: numbe
   }
   const series = spec.devices * spec.metrics;
   let n = 0;
-  const end = Date.now() + spec.durationMs;
+  const start = Date.now();
+  const end = start + spec.durationMs;
+  const paced = (spec.ratePerAgent ?? 0) > 0;
+  /** Points this agent may have sent by now. */
+  const allowed = () => (paced ? Math.floor(((Date.now() - start) * spec.ratePerAgent!) / 1000) : Infinity);
   let inFlight = 0;
   await new Promise<void>((resolve, reject) => {
+    let ticker: NodeJS.Timeout | undefined;
     const pump = () => {
-      while (inFlight < spec.window && Date.now() < end) {
+      while (inFlight < spec.window && Date.now() < end && n + spec.pointsPerBatch <= allowed()) {
         const parts: string[] = [];
         for (let i = 0; i < spec.pointsPerBatch; i++, n++) {
           const s = n % series;
@@ -58,11 +69,16 @@ async function runAgent(agent: { id: string; secret: string }, agentIndex: numbe
           if (err) return reject(err);
           acked += spec.pointsPerBatch;
           if (Date.now() < end) pump();
-          else if (inFlight === 0) resolve();
+          else if (inFlight === 0) {
+            clearInterval(ticker);
+            resolve();
+          }
         });
       }
     };
-    pump();
+    if (!paced) return pump();
+    // Paced agents start spread over one tick so that their batches do not all leave together.
+    setTimeout(() => (ticker = setInterval(pump, PACE_TICK_MS)), (agentIndex * PACE_TICK_MS) / spec.agents.length);
   });
   await client.endAsync();
 }
