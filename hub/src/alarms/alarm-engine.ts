@@ -20,6 +20,8 @@ interface Binding {
   queue: Promise<void>;
   /** Changes decided and not yet applied. */
   inFlight: number;
+  /** Time of the newest reading or event this hub evaluated for it. */
+  lastInputTs?: number;
 }
 
 interface DeviceBindings {
@@ -256,9 +258,9 @@ export class AlarmEngine {
       }
       const p = points[i];
       const list = entry.byMetric.get(p.metric);
-      if (list) for (const b of list) this.decided(b, b.evaluation.onPoint(p.metric, p.value, p.ts, now));
+      if (list) for (const b of list) this.decided(heard(b, p.ts), b.evaluation.onPoint(p.metric, p.value, p.ts, now));
       const any = entry.byMetric.get('*');
-      if (any) for (const b of any) this.decided(b, b.evaluation.onPoint(p.metric, p.value, p.ts, now));
+      if (any) for (const b of any) this.decided(heard(b, p.ts), b.evaluation.onPoint(p.metric, p.value, p.ts, now));
     }
   }
 
@@ -267,7 +269,7 @@ export class AlarmEngine {
     const entry = this.byDevice.get(deviceId);
     if (!entry) return this.learn(deviceId);
     const now = this.now();
-    for (const b of entry.events) this.decided(b, b.evaluation.onEvent({ kind: event.kind, data: event.data, ts: event.ts }, now));
+    for (const b of entry.events) this.decided(heard(b, event.ts), b.evaluation.onEvent({ kind: event.kind, data: event.data, ts: event.ts }, now));
   }
 
   private onOnline(deviceId: number, online: boolean): void {
@@ -287,7 +289,7 @@ export class AlarmEngine {
    */
   private onLiveEvent({ type, data }: HubEvents['live.event']): void {
     if (!type.startsWith('alarm.') || typeof data !== 'object' || data === null) return;
-    const { ruleId, deviceId, active } = data as { ruleId?: unknown; deviceId?: unknown; active?: unknown };
+    const { ruleId, deviceId, active, processTs } = data as { ruleId?: unknown; deviceId?: unknown; active?: unknown; processTs?: unknown };
     if (typeof ruleId !== 'number' || typeof deviceId !== 'number' || typeof active !== 'boolean') return;
     const b = this.bindings.get(key(ruleId, deviceId));
     // A change of its own still being applied is newer than what the event reports.
@@ -295,6 +297,14 @@ export class AlarmEngine {
     b.evaluation.state.active = active;
     b.evaluation.state.dueAt = null;
     b.evaluation.dirty = true;
+    // Events arrive a moment after their commit. If this hub has since evaluated a newer
+    // reading that disagrees (the fault's return reached this hub before the news that it
+    // had been raised), that reading decides now rather than waiting for the next one,
+    // which may never come. An older event is thereby corrected at the cost of a no-op.
+    const changedBy = typeof processTs === 'string' ? Date.parse(processTs) : Number.NaN;
+    if (b.lastInputTs !== undefined && !(b.lastInputTs < changedBy)) {
+      this.decided(b, b.evaluation.reconcile(this.now(), b.lastInputTs));
+    }
   }
 
   /** Advances timed conditions; exposed so tests drive time exactly. */
@@ -380,4 +390,10 @@ export class AlarmEngine {
   stats(): { rules: number; bindings: number; pending: number } & AlarmEngine['counters'] {
     return { rules: this.rules.size, bindings: this.bindings.size, pending: this.pending, ...this.counters };
   }
+}
+
+/** Notes the time of an input about to be evaluated for a binding; returns the binding. */
+function heard(b: Binding, ts: number | undefined): Binding {
+  if (ts !== undefined && !(b.lastInputTs! >= ts)) b.lastInputTs = ts;
+  return b;
 }

@@ -205,6 +205,8 @@ export interface AlarmView {
   workOrderNumber: string | null;
   workOrderStatus: string | null;
   changedAt: string;
+  /** The time of the reading or event behind the last process change (active / not active). */
+  processTs: string | null;
 }
 
 interface AlarmViewRow {
@@ -240,6 +242,7 @@ interface AlarmViewRow {
   work_order_number: string | null;
   work_order_status: string | null;
   changed_at: Date;
+  process_ts: Date | null;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -279,6 +282,7 @@ function toView(r: AlarmViewRow): AlarmView {
     workOrderNumber: r.work_order_number,
     workOrderStatus: r.work_order_status,
     changedAt: r.changed_at.toISOString(),
+    processTs: iso(r.process_ts),
   };
 }
 
@@ -287,7 +291,7 @@ const viewSelect = (episodeJoin: string) => `
   SELECT a.id AS alarm_id, a.rule_id, r.name AS rule_name, r.priority, r.category, a.device_id, d.name AS device_name, d.type AS device_type,
          a.building_id, d.location, a.state, a.active, a.shelved_until, a.shelved_by, a.shelve_reason, a.suppressed, a.out_of_service,
          e.id AS episode_id, e.message, e.value, e.raised_at, e.cleared_at, e.acked_at, e.acked_by, e.ended_at, e.activations, e.realarms,
-         e.escalated_at, w.id AS work_order_id, w.number AS work_order_number, w.status AS work_order_status, a.changed_at
+         e.escalated_at, w.id AS work_order_id, w.number AS work_order_number, w.status AS work_order_status, a.changed_at, a.process_ts
     FROM alarms a
     JOIN alarm_rules r ON r.id = a.rule_id
     JOIN devices d ON d.id = a.device_id

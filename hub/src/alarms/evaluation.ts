@@ -330,6 +330,14 @@ export class RuleEvaluation {
     return schedule !== undefined && isArmed(schedule, now);
   }
 
+  /**
+   * Told from outside that the alarm is in the other state: decides from the inputs
+   * already evaluated, as their next arrival would (after the delay, if any).
+   */
+  reconcile(now: number, sourceTs?: number): Decision | undefined {
+    return this.decide(now, undefined, sourceTs);
+  }
+
   private decide(now: number, trigger: Trigger | undefined, sourceTs?: number): Decision | undefined {
     const s = this.state;
     const leaves = s.leaves;
