@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AlarmEngine, AlarmService, registerAlarmRoutes, seedDefaultRules } from './alarms/index.js';
 import { EquipmentService, PartsService, registerAssetRoutes } from './assets/index.js';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
+import { BillingModule, registerBillingRoutes } from './billing/index.js';
 import { BrokerLinkPool, EmbeddedBroker, type EmbeddedLink } from './broker/index.js';
 import { CommandService } from './commands/index.js';
 import type { Config } from './config.js';
@@ -60,6 +61,8 @@ export interface Hub {
   serviceRequests: ServiceRequestService;
   /** Preventive maintenance plans and the scheduler that opens their work orders. */
   pm: PmService;
+  /** Fees, meters, bill runs, the ledger, payments, receipts, notices and arrears. */
+  billing: BillingModule;
   /** The /api/live WebSocket stream of the live event log. */
   live: LiveHub;
   http: FastifyInstance;
@@ -160,6 +163,8 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
 
     const serviceRequests = await run(new ServiceRequestService(db, bus, workOrders, logger.child({ module: 'service' })));
 
+    const billing = await run(new BillingModule(db, bus, logger.child({ module: 'billing' }), records, { hubId: config.HUB_ID }));
+
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
     registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });
     registerAuthRoutes(http, auth);
@@ -174,6 +179,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerSecurityRoutes(http, { db, doors, zones: zoneSchedules, incidents });
     registerServiceRequestRoutes(http, serviceRequests);
     registerPmRoutes(http, pm);
+    registerBillingRoutes(http, billing);
     const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
     registerLiveRoutes(http, live);
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -204,6 +210,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       records,
       serviceRequests,
       pm,
+      billing,
       live,
       http,
       url: `http://${host}:${port}`,

@@ -1,0 +1,3 @@
+export { BillingModule, billingStaffRoles, registerBillingRoutes, type BillingOptions } from './billing.module.js';
+export * from './money.js';
+export * from './period.js';
