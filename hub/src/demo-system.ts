@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { startHub, type Hub } from './app.js';
 import { provisionAgent } from './broker/index.js';
 import { loadConfig, type Config } from './config.js';
+import { seedDemoOffice } from './demo-office.js';
 import { createLogger } from './logger.js';
 import { seedDemoStaff } from './workorders/index.js';
 
@@ -49,7 +50,7 @@ export function demoConfig(env: Record<string, string | undefined>): Config {
   return loadConfig({ ...demoDefaults, ...env });
 }
 
-/** Starts the hub, seeds the demo staff and starts the estate's edge agents. */
+/** Starts the hub, seeds the demo staff and the office's records, and starts the estate's edge agents. */
 export async function startDemo(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<DemoSystem> {
   const hub = await startHub(config, logger);
   let result: { agents: EdgeAgent[]; devices: number; onvif: EstateOnvifSimulators };
@@ -88,6 +89,8 @@ async function startEstateAgents(hub: Hub): Promise<{ agents: EdgeAgent[]; devic
     const { secret } = await provisionAgent(hub.db, { id, siteId: estate.site.id, buildingId: building.id }, 'demo');
     secrets.set(id, secret);
   }
+  // Flats, owners, fees and the meters' flats, before the agents' births (the meters are registered ahead of them).
+  await seedDemoOffice(hub, estate);
   // Small pictures, short loops and modest card traffic: the demo shares the machine with everything else.
   const onvif = await startOnvifSimulators(estate, {
     doorTraffic: { meanSwipeIntervalSec: 90, deniedRatio: 0.05 },
