@@ -1,7 +1,8 @@
 # One image for the hub and the edge agents (they share the workspace); the
-# compose file picks the command. ffmpeg is there for camera snapshots.
+# compose file picks the command. ffmpeg is there for camera snapshots; the CJK font
+# for the Chinese of receipts and letters (PDFs embed it, see hub/src/billing/pdf-document.ts).
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg ca-certificates && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg ca-certificates fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY protocols/package.json protocols/
