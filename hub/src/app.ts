@@ -21,7 +21,16 @@ import { PmService, registerPmRoutes } from './maintenance/index.js';
 import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
 import { importEstateFile, RecordsModule, registerRecordsRoutes } from './records/index.js';
 import { DoorCommandService, EvidenceService, IncidentService, registerSecurityRoutes, ZoneScheduleService } from './security/index.js';
-import { registerServiceRequestRoutes, ServiceRequestService } from './service/index.js';
+import {
+  AlarmRequestService,
+  ImprovementPlanService,
+  QualityService,
+  registerQualityRoutes,
+  registerServiceRequestRoutes,
+  SatisfactionReportService,
+  ServiceRequestService,
+  SurveyService,
+} from './service/index.js';
 import { registerShiftLogRoutes, ShiftLogService } from './shiftlog/index.js';
 import { registerWorkOrderRoutes, WorkOrderService } from './workorders/index.js';
 
@@ -59,6 +68,8 @@ export interface Hub {
   records: RecordsModule;
   /** Customer service requests, their work orders and satisfaction surveys. */
   serviceRequests: ServiceRequestService;
+  /** Service requests opened by alarm episodes (unit-level devices, flagged rules). */
+  alarmRequests: AlarmRequestService;
   /** Preventive maintenance plans and the scheduler that opens their work orders. */
   pm: PmService;
   /** Fees, meters, bill runs, the ledger, payments, receipts, notices and arrears. */
@@ -162,6 +173,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     const pm = await run(new PmService(db, bus, workOrders, logger.child({ module: 'maintenance' })));
 
     const serviceRequests = await run(new ServiceRequestService(db, bus, workOrders, logger.child({ module: 'service' })));
+    const alarmRequests = await run(new AlarmRequestService(db, bus, logger.child({ module: 'service' })));
 
     const billing = await run(new BillingModule(db, bus, logger.child({ module: 'billing' }), records, { hubId: config.HUB_ID }));
 
@@ -178,6 +190,9 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerAssetRoutes(http, { equipment: new EquipmentService(db), parts: new PartsService(db, bus) });
     registerSecurityRoutes(http, { db, doors, zones: zoneSchedules, incidents });
     registerServiceRequestRoutes(http, serviceRequests);
+    const surveys = new SurveyService(db);
+    const improvementPlans = new ImprovementPlanService(db);
+    registerQualityRoutes(http, { surveys, quality: new QualityService(db), plans: improvementPlans, report: new SatisfactionReportService(db, surveys, improvementPlans), alarmRequests });
     registerPmRoutes(http, pm);
     registerBillingRoutes(http, billing);
     const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
@@ -209,6 +224,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       doors,
       records,
       serviceRequests,
+      alarmRequests,
       pm,
       billing,
       live,

@@ -278,7 +278,11 @@ describe.each(databaseKinds)('work orders on %s', (kind) => {
     const noResolution = await step('technician', 'resolve', { partsUsed: [] });
     expect(noResolution.json().error.details.issues.map((i: { field: string }) => i.field)).toEqual(['body.resolution']);
     const resolved = await step('technician', 'resolve', { resolution: 'replaced the washer', partsUsed: [{ partCode: 'WSH-12', qty: 2 }] });
-    expect(resolved.json()).toMatchObject({ workOrder: { status: 'resolved', verification: 'unverified', resolution: 'replaced the washer' }, warnings: [] });
+    // WSH-12 is not in the parts catalogue: recorded as used, no stock moved, and the technician is told.
+    expect(resolved.json()).toMatchObject({
+      workOrder: { status: 'resolved', verification: 'unverified', resolution: 'replaced the washer' },
+      warnings: ['not in the parts catalogue: WSH-12; recorded as used, no stock issued'],
+    });
 
     expect((await step('technician', 'close')).statusCode).toBe(403);
     expect(await status(await step('manager', 'close'))).toBe('closed');
@@ -295,7 +299,12 @@ describe.each(databaseKinds)('work orders on %s', (kind) => {
     expect(detail.events.map((e: { action: string }) => e.action)).toEqual(['create', 'assign', 'accept', 'start', 'hold', 'resume', 'resolve', 'close', 'reopen', 'assign', 'comment', 'cancel']);
     const hold = detail.events.find((e: { action: string }) => e.action === 'hold');
     expect(hold).toMatchObject({ fromStatus: 'in_progress', toStatus: 'on_hold', actor: 'technician', note: 'waiting for a washer', userId: users.technician.id });
-    expect(detail.events.find((e: { action: string }) => e.action === 'resolve').details).toEqual({ verification: 'unverified', partsUsed: [{ partCode: 'WSH-12', qty: 2 }] });
+    expect(detail.events.find((e: { action: string }) => e.action === 'resolve').details).toEqual({
+      verification: 'unverified',
+      partsUsed: [{ partCode: 'WSH-12', qty: 2 }],
+      unlisted: ['WSH-12'],
+      warnings: ['not in the parts catalogue: WSH-12; recorded as used, no stock issued'],
+    });
     expect(detail.events.find((e: { action: string }) => e.action === 'comment')).toMatchObject({ fromStatus: 'assigned', toStatus: 'assigned', note: 'the resident called again', actor: 'clerk' });
 
     const liveTypes = (await hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM live_events WHERE type = 'workorder.changed' AND (data->'workOrder'->>'id')::bigint = $1`, [wo.id])).rows[0].n;

@@ -215,10 +215,15 @@ const steps: { action: LifecycleAction; roles: readonly Role[]; summary: string;
   {
     action: 'resolve',
     roles: workerRoles,
-    summary: 'Resolved, with what was done and the parts used; flagged abnormal if its alarm is still active',
+    summary: 'Resolved, with what was done and the parts used (issued from stock); flagged abnormal if its alarm is still active',
     body: z.object({
       resolution: required('resolution'),
-      partsUsed: z.array(z.object({ partCode: z.string().trim().min(1).max(64), qty: z.number().int().positive() })).max(100).optional(),
+      partsUsed: z
+        .array(z.object({ partCode: z.string().trim().min(1).max(64), qty: z.number().int().positive() }))
+        .max(100)
+        .optional()
+        .describe('catalogued parts are issued from stock (409 WARDEN_ERR_INSUFFICIENT_STOCK, naming each short line, if any is short: nothing changes); others are recorded as text'),
+      store: z.string().trim().min(1).max(64).optional().describe("where the parts come from; default: the building's own store (named like the building) if it holds stock, else 'main'"),
       note: note.optional(),
     }),
   },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PartsService } from '../assets/index.js';
 import { recordAudit } from '../audit/index.js';
 import { canSeeBuilding, type Role, type SessionUser } from '../auth/roles.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -38,8 +39,10 @@ export interface TransitionInput {
   reason?: string;
   /** resolve: what was done. */
   resolution?: string;
-  /** resolve: parts consumed (kept in the event's details until spare-parts stock exists). */
+  /** resolve: parts consumed; those in the catalogue are issued from stock (see PartsService.issueForResolution). */
   partsUsed?: { partCode: string; qty: number }[];
+  /** resolve: the store the parts come from (default: the building's own store, else the central one). */
+  store?: string;
   /** assign: the person; absent = let dispatch choose. */
   staffId?: number;
   /** comment: the text. */
@@ -71,6 +74,9 @@ export interface WorkOrderOutcome {
   workOrder: repo.WorkOrderRow;
   warnings: string[];
 }
+
+/** Parts issued from stock for a resolution. */
+type Stock = Awaited<ReturnType<PartsService['issueForResolution']>>;
 
 /** What a committed change must announce on the bus. */
 interface Announcements {
@@ -119,6 +125,8 @@ export class WorkOrderService {
   private readonly slaCheckIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
+  /** Stock for the parts used on resolutions, moved in the resolution's own transaction. */
+  private readonly parts: PartsService;
 
   constructor(
     private readonly db: Database,
@@ -128,6 +136,7 @@ export class WorkOrderService {
   ) {
     this.now = options.now ?? (() => new Date());
     this.slaCheckIntervalMs = options.slaCheckIntervalMs ?? DEFAULT_SLA_CHECK_INTERVAL_MS;
+    this.parts = new PartsService(db, bus);
   }
 
   async start(): Promise<void> {
@@ -293,6 +302,7 @@ export class WorkOrderService {
       const now = this.now();
       const announcements: Announcements = { liveEventId: null, workOrders: [], alarms: [] };
       const warnings: string[] = [];
+      let stock: Stock | undefined;
 
       if (action === 'comment') {
         await repo.insertEvent(tx, { workOrderId: id, at: now, action: 'comment', fromStatus: wo.status, toStatus: wo.status, userId: actor.userId, actor: actor.name, note: input.text ?? input.note ?? '' });
@@ -306,7 +316,9 @@ export class WorkOrderService {
             allowedFrom: rule.from,
           });
         }
-        warnings.push(...(await this.applyTransition(tx, wo, action, input, now, actor)));
+        // Parts come out of stock in this transaction: a shortage refuses the resolution and nothing changes.
+        if (action === 'resolve' && input.partsUsed?.length) stock = await this.parts.issueForResolution(tx, user, wo, input.partsUsed, input.store);
+        warnings.push(...(await this.applyTransition(tx, wo, action, input, now, actor, stock)));
         if (wo.kind === 'maintenance' && wo.device_id !== null) {
           announcements.alarms.push(...(await this.updateSuppression(tx, wo, (await repo.selectWorkOrder(tx, id))!.status, now, actor)));
         }
@@ -315,6 +327,7 @@ export class WorkOrderService {
 
       const after = (await repo.selectWorkOrder(tx, id))!;
       announcements.workOrders.push({ workOrderId: id, action, status: after.status, deviceId: after.device_id });
+      if (stock?.alerts.length) await this.parts.publishLowStock(tx, user, 'issue', stock.store, stock.alerts);
       announcements.liveEventId = await appendLiveEvent(tx, {
         type: 'workorder.changed',
         buildingId: after.building_id,
@@ -328,7 +341,7 @@ export class WorkOrderService {
   }
 
   /** Applies an allowed transition and records its work-order event(s); returns warnings for the caller. */
-  private async applyTransition(tx: Queryable, wo: repo.WorkOrderRow, action: Exclude<LifecycleAction, 'comment'>, input: TransitionInput, now: Date, actor: Actor): Promise<string[]> {
+  private async applyTransition(tx: Queryable, wo: repo.WorkOrderRow, action: Exclude<LifecycleAction, 'comment'>, input: TransitionInput, now: Date, actor: Actor, stock?: Stock): Promise<string[]> {
     const to = transitions[action].to;
     const event = (toStatus: WorkOrderStatus, note?: string | null, details?: Record<string, unknown>) =>
       repo.insertEvent(tx, { workOrderId: wo.id, at: now, action, fromStatus: wo.status, toStatus, userId: actor.userId, actor: actor.name, note: note ?? input.note ?? null, details });
@@ -371,8 +384,17 @@ export class WorkOrderService {
         const stillActive = await repo.alarmStillActive(tx, wo.alarm_episode_id);
         const verification: Verification = stillActive === null ? 'unverified' : stillActive ? 'abnormal' : 'normal';
         const warnings = verification === 'abnormal' ? [`the alarm that opened ${wo.number} is still active: the reading is still abnormal`] : [];
+        const unlisted = [...new Set(stock?.unlisted.map((p) => p.partCode))];
+        if (unlisted.length) warnings.push(`not in the parts catalogue: ${unlisted.join(', ')}; recorded as used, no stock issued`);
         await repo.updateWorkOrder(tx, wo.id, { status: to, resolved_at: now, resolution: input.resolution ?? null, verification }, now);
-        await event(to, input.resolution, { verification, ...(input.partsUsed?.length ? { partsUsed: input.partsUsed } : {}), ...(warnings.length ? { warnings } : {}), ...(input.note ? { note: input.note } : {}) });
+        await event(to, input.resolution, {
+          verification,
+          ...(input.partsUsed?.length ? { partsUsed: input.partsUsed } : {}),
+          ...(stock?.movements.length ? { stockIssued: { store: stock.store, movements: stock.movements.map((m) => ({ id: m.id, partCode: m.code, qty: -m.qty, balance: m.balance })) } } : {}),
+          ...(unlisted.length ? { unlisted } : {}),
+          ...(warnings.length ? { warnings } : {}),
+          ...(input.note ? { note: input.note } : {}),
+        });
         return warnings;
       }
       case 'close':
