@@ -175,7 +175,13 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     const serviceRequests = await run(new ServiceRequestService(db, bus, workOrders, logger.child({ module: 'service' })));
     const alarmRequests = await run(new AlarmRequestService(db, bus, logger.child({ module: 'service' })));
 
-    const billing = await run(new BillingModule(db, bus, logger.child({ module: 'billing' }), records, { hubId: config.HUB_ID }));
+    const billing = await run(new BillingModule(db, bus, logger.child({ module: 'billing' }), records, {
+      hubId: config.HUB_ID,
+      smtpUrl: config.SMTP_URL,
+      mailFrom: config.MAIL_FROM,
+      smsProvider: config.SMS_PROVIDER,
+      managerEmails: config.BILLING_MANAGER_EMAILS,
+    }));
 
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
     registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });

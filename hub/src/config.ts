@@ -85,6 +85,19 @@ export const configSchema = z.object({
     .string()
     .refine((v) => decodeKey32(v) !== undefined, 'expected 32 bytes as 64 hex digits or as base64, e.g. from `openssl rand -base64 32`')
     .optional(),
+
+  /** Billing notices by e-mail: smtp://user:pass@host:port (smtps:// for TLS). Absent: e-mails are logged as failed, "not configured". */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]+/, 'expected an smtp://user:pass@host:port (or smtps://) URL').optional(),
+  /** The From of billing e-mails. */
+  MAIL_FROM: z.string().min(3).default('Warden <billing@warden.local>'),
+  /** Who sends billing SMS: "log" (the demo: logs a masked line), "none", or a provider registered in hub/src/billing/sms.ts. */
+  SMS_PROVIDER: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a provider name such as log or none').default('log'),
+  /** Comma-separated e-mail addresses that get arrears warnings (besides managers with an e-mail in their staff record). */
+  BILLING_MANAGER_EMAILS: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine((list) => list.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), 'expected e-mail addresses separated by commas')
+    .default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;

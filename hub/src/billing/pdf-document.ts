@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 
 /**
@@ -30,6 +30,18 @@ export function pdfFont(env: NodeJS.ProcessEnv = process.env): PdfFont {
   return found;
 }
 
+/**
+ * The font file, read once: a CJK collection is some 20 MB, and reading it for every
+ * receipt was most of the time a receipt took. Kept for the life of the process once a
+ * PDF has been made.
+ */
+const fontFiles = new Map<string, Buffer>();
+function fontBytes(path: string): Buffer {
+  let bytes = fontFiles.get(path);
+  if (!bytes) fontFiles.set(path, (bytes = readFileSync(path)));
+  return bytes;
+}
+
 export interface PdfInfo {
   title: string;
   /** Shown as the PDF's author. */
@@ -50,7 +62,7 @@ export async function renderPdf(info: PdfInfo, draw: (doc: PDFKit.PDFDocument, f
     doc.on('error', reject);
   });
   if (font.path) {
-    doc.registerFont('body', font.path, font.family);
+    doc.registerFont('body', fontBytes(font.path), font.family);
     doc.font('body');
   } else {
     doc.font('Helvetica');

@@ -135,6 +135,17 @@ export class OwnerService {
     });
   }
 
+  /**
+   * An owner's clear contacts for the system's own messages (billing notices): no user,
+   * no masking, so callers must neither log nor store them in clear. `db` lets a caller
+   * holding a connection (PGlite has only one) read through it. Undefined if no such owner.
+   */
+  async contactFor(ownerId: number, db: Queryable = this.db): Promise<{ name: string; email: string | null; phone: string | null } | undefined> {
+    const { rows } = await db.query<{ name: string; email_enc: Buffer | null; phone_enc: Buffer | null }>('SELECT name, email_enc, phone_enc FROM owners WHERE id = $1', [ownerId]);
+    if (!rows[0]) return undefined;
+    return { name: rows[0].name, email: this.cipher.openOptional(rows[0].email_enc, 'owner.email'), phone: this.cipher.openOptional(rows[0].phone_enc, 'owner.phone') };
+  }
+
   /** Seals what the input gives; undefined fields stay undefined (unchanged), null clears. Validates the ID number for its type. */
   sealInput(input: OwnerPatch, fieldPrefix: string): Partial<repo.SealedOwner> {
     const out: Partial<repo.SealedOwner> = {};
