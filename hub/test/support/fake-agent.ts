@@ -155,6 +155,12 @@ export class FakeAgent {
     await this.client.publishAsync(msg.topic, msg.payload, msg.options);
   }
 
+  /** One telemetry message of many readings at their own times (`historical`: replayed after an outage). */
+  async points(points: { device: string; metric: string; ts: number; value: number | boolean | string }[], historical = false): Promise<void> {
+    const msg = encode('telemetry', this.address, { v: 1, msgId: randomUUID(), seq: this.seq++, ts: Date.now(), historical, points });
+    await this.client.publishAsync(msg.topic, msg.payload, msg.options);
+  }
+
   /** Acknowledges a command the way the agent would (also used for late answers). */
   async ack(id: string, reply: Reply): Promise<void> {
     const out = encode('commandAck', this.address, { v: 1, id, ts: Date.now(), ...reply });
