@@ -7,7 +7,8 @@ import { ratePct } from '../src/billing/reports.service.js';
 import { residentIdCheckChar, upsertBuilding, upsertSite } from '../src/records/index.js';
 import { databaseKinds } from './support/databases.js';
 import { ADMIN_PASSWORD, demoPassword, startTestHub, type TestHub } from './support/hub.js';
-import { pdfText, startMailbox, type Mailbox } from './support/mailbox.js';
+import { startMailbox, type Mailbox } from './support/mailbox.js';
+import { pdfText } from './support/pdf-text.js';
 import { waitFor } from './support/wait.js';
 
 type Login = 'admin' | 'clerk' | 'manager' | 'guard' | 'technician';

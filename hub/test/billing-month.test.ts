@@ -6,7 +6,8 @@ import { residentIdCheckChar } from '../src/records/index.js';
 import { databaseKinds } from './support/databases.js';
 import { FakeAgent } from './support/fake-agent.js';
 import { ADMIN_PASSWORD, demoPassword, startTestHub, type TestHub } from './support/hub.js';
-import { pdfText, startMailbox, type Mailbox } from './support/mailbox.js';
+import { startMailbox, type Mailbox } from './support/mailbox.js';
+import { pdfText } from './support/pdf-text.js';
 import { waitFor } from './support/wait.js';
 
 const SITE = 'site-m';

@@ -1,9 +1,9 @@
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueReceipt } from '../src/billing/receipts.service.js';
 import { upsertBuilding, upsertSite } from '../src/records/index.js';
 import { databaseKinds } from './support/databases.js';
 import { demoPassword, startTestHub, type TestHub } from './support/hub.js';
+import { pdfText } from './support/pdf-text.js';
 
 type Login = 'owner' | 'clerk' | 'manager' | 'technician';
 
@@ -12,18 +12,6 @@ interface PaymentAnswer {
   receipt: { id: number; number: string };
   allocations: { billId: number; amountFen: number }[];
   creditFen: number;
-}
-
-/** The text of every page of a PDF, as a reader (and a search) sees it. */
-async function pdfText(data: Buffer): Promise<string> {
-  const doc = await getDocument({ data: new Uint8Array(data), useSystemFonts: false, isEvalSupported: false }).promise;
-  let text = '';
-  for (let i = 1; i <= doc.numPages; i++) {
-    const content = await (await doc.getPage(i)).getTextContent();
-    text += content.items.map((item) => ('str' in item ? item.str : '')).join('') + '\n';
-  }
-  await doc.destroy();
-  return text;
 }
 
 /**

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/index.js';
 import { canSeeBuilding, type Role, type SessionUser } from '../auth/roles.js';
-import type { Database, Queryable } from '../db/database.js';
+import { inTransaction, type Database, type Queryable } from '../db/database.js';
 import type { EventBus } from '../events/event-bus.js';
 import { WardenError } from '../http/errors.js';
 import { appendLiveEvent } from '../live/index.js';
@@ -11,7 +11,7 @@ import { invalidField } from '../records/records-errors.js';
 import type { Mailer } from './mailer.js';
 import { fenOf, type Fen } from './money.js';
 import { arrearsWarning, escalationStep, reminder, type LadderAction, type WarningReason } from './notice-templates.js';
-import { ARREARS_SWEEP_LOCK, inTransaction, insertNotice, scrubContacts, withRunLock, type NoticeService } from './notices.service.js';
+import { ARREARS_SWEEP_LOCK, insertNotice, scrubContacts, withRunLock, type NoticeService } from './notices.service.js';
 
 // ------------------------------------------------------------------ documented defaults
 /** The ladder of a site without its own policy: days since the oldest unpaid bill fell due. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/index.js';
 import { canSeeBuilding, type SessionUser } from '../auth/roles.js';
-import type { Database, Queryable } from '../db/database.js';
+import { inTransaction, type Database, type Queryable } from '../db/database.js';
 import type { EventBus } from '../events/event-bus.js';
 import { WardenError } from '../http/errors.js';
 import { appendLiveEvent } from '../live/live-feed.js';
@@ -516,15 +516,3 @@ export class BillRunService {
   }
 }
 
-/** BEGIN … COMMIT on a connection the caller holds (a run keeps its session lock on it). */
-async function inTransaction<T>(c: Queryable, fn: () => Promise<T>): Promise<T> {
-  await c.query('BEGIN');
-  try {
-    const result = await fn();
-    await c.query('COMMIT');
-    return result;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-}

@@ -35,18 +35,6 @@ export async function withRunLock<T>(db: Database, key: number, fn: (client: pg.
   });
 }
 
-/** Runs fn in a transaction on a client already taken from the pool. */
-export async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await fn();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-}
 
 export interface NoticeRow {
   id: number;

@@ -54,17 +54,7 @@ export class Database implements Queryable {
 
   /** Runs fn in a transaction on one connection; rolls back on any error. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.withClient(async (client) => {
-      try {
-        await client.query('BEGIN');
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      }
-    });
+    return this.withClient((client) => inTransaction(client, () => fn(client)));
   }
 
   async ping(): Promise<boolean> {
@@ -79,6 +69,22 @@ export class Database implements Queryable {
   async close(): Promise<void> {
     await this.pool.end();
     await this.onClose();
+  }
+}
+
+/**
+ * BEGIN … COMMIT around fn on a connection the caller already holds (e.g. one that keeps
+ * a session advisory lock across several transactions); rolls back on any error.
+ */
+export async function inTransaction<T>(client: Queryable, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
   }
 }
 

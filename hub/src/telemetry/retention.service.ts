@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.js';
+import { inTransaction, type Database } from '../db/database.js';
 import {
   applyTimescaleRetention,
   deleteOldDefaultRows,
@@ -130,17 +130,11 @@ export class TelemetryRetention {
  * Creating and dropping partitions locks the whole telemetry table: give up
  * (and try again next interval) rather than stall ingest behind a long query.
  */
-async function withLockTimeout<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
+function withLockTimeout<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  return inTransaction(client, async () => {
     await client.query(`SET LOCAL lock_timeout = '5s'`);
-    const result = await fn();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
+    return fn();
+  });
 }
 
 function dayOf(ms: number): string {

@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { SMTPServer } from 'smtp-server';
 
 /** A message as the local SMTP server received it, decoded: envelope recipients, subject, text body. */
@@ -67,16 +66,4 @@ export function parseMail(to: string[], raw: string): Mail {
   const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
   const text = encoding === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : encoding === 'quoted-printable' ? quotedPrintable(body).toString('utf8') : body;
   return { to, subject: decodeHeader(headers.get('subject') ?? ''), text };
-}
-
-/** The text of every page of a PDF, page by page, as a reader would extract it. */
-export async function pdfText(data: Buffer | Uint8Array): Promise<string> {
-  const doc = await getDocument({ data: new Uint8Array(data), useSystemFonts: false, isEvalSupported: false }).promise;
-  let text = '';
-  for (let i = 1; i <= doc.numPages; i++) {
-    const content = await (await doc.getPage(i)).getTextContent();
-    text += content.items.map((item) => ('str' in item ? item.str : '')).join('') + '\n';
-  }
-  await doc.destroy();
-  return text;
 }
