@@ -9,6 +9,8 @@ import { movementKinds, type MovementRow, type PartRow, type PartsService, type 
 export const assetWriterRoles: readonly Role[] = ['admin', 'manager', 'technician'];
 /** The parts catalogue and stock adjustments. */
 export const partsManagerRoles: readonly Role[] = ['admin', 'manager'];
+/** Who receives deliveries into a store: the office's clerks keep the stores, besides those who use the parts. */
+export const partsReceiverRoles: readonly Role[] = [...assetWriterRoles, 'clerk'];
 
 const iso = (d: Date) => d.toISOString();
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -244,7 +246,7 @@ export function registerAssetRoutes(app: FastifyInstance, services: { equipment:
   });
 
   r.post('/api/parts/receipts', {
-    config: { roles: assetWriterRoles },
+    config: { roles: partsReceiverRoles },
     schema: { tags: ['parts'], summary: 'Receive parts into a store', body: z.strictObject({ partCode: text(64), store, qty, note: optText(500) }), response: movementsReply },
     handler: async (req, reply) => reply.code(201).send({ movements: (await parts.receive(currentUser(req), { ...req.body, note: req.body.note ?? undefined }, req.ip)).map(toMovement) }),
   });
