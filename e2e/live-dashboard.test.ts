@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../hub/test/support/wait.js';
-import { appearedAt, chooseOrType, clickControl, launchChromium, login, newSession, recordAppearances, screenshot, waitForAttribute } from './support/browser.js';
+import { appearedAt, chooseOrType, clickControl, launchChromium, login, pageOpener, recordAppearances, screenshot, waitForAttribute } from './support/browser.js';
 import { startSystem, type E2eSystem, type RaisedAlarm } from './support/system.js';
 
 /**
@@ -30,17 +30,7 @@ describe('live dashboard in a real browser', () => {
     await system?.stop();
   }, 60_000);
 
-  /** A page in a new browser session that ends with the test, photographed first if the test failed. */
-  async function openPage(name: string, locale?: string): Promise<Page> {
-    const session = await newSession(browser, locale);
-    sessions.push(session);
-    const page = await session.newPage();
-    onTestFinished(async ({ task }) => {
-      if (task.result?.state === 'fail') await screenshot(page, `failed-${name}`).catch(() => {});
-      await session.close().catch(() => {});
-    });
-    return page;
-  }
+  const openPage = pageOpener(() => browser, sessions);
 
   // The water leak both the guard's and the technician's flows work on: raised once, by
   // whichever test needs it first, so each test also runs on its own (`-t`).

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../hub/test/support/wait.js';
-import { launchChromium, login, newSession, screenshot, waitForAttribute } from './support/browser.js';
+import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
 import { startSystem, type E2eSystem } from './support/system.js';
 
 interface AlarmAnswer {
@@ -43,16 +43,7 @@ describe('security: forced door, evidence, remote door control', () => {
     await system?.stop();
   }, 60_000);
 
-  async function openPage(name: string): Promise<Page> {
-    const session = await newSession(browser);
-    sessions.push(session);
-    const page = await session.newPage();
-    onTestFinished(async ({ task }) => {
-      if (task.result?.state === 'fail') await screenshot(page, `failed-${name}`).catch(() => {});
-      await session.close().catch(() => {});
-    });
-    return page;
-  }
+  const openPage = pageOpener(() => browser, sessions);
 
   it('raises a forced-door alarm with the camera snapshot, opens an incident, and lets the guard unlock the door', async () => {
     const guard = await openPage('security-guard');

@@ -70,6 +70,107 @@ async function pageAs(role: DemoRole, hash = ''): Promise<Page> {
   return page;
 }
 
+/**
+ * The billing views (issue 8) on a scene made through the API as the office would: last
+ * month billed a month ago (so it is overdue and in arrears, the arrears sweep run), this
+ * month billed, and a part payment for the demo owner's flat.
+ */
+async function billingViews(sys: E2eSystem): Promise<void> {
+  console.log('Billing two months of the demo owner\'s building, with a part payment...');
+  const clerk = sys.api('clerk');
+  const { rows } = await sys.hub.db.query<{ unit_id: string; building_id: string }>(
+    `SELECT c.unit_id, u.building_id FROM current_unit_owners c JOIN owners o ON o.id = c.owner_id JOIN users us ON us.id = o.user_id JOIN units u ON u.id = c.unit_id WHERE us.username = 'owner' LIMIT 1`,
+  );
+  if (!rows[0]) return void missing.push('billing: the demo owner holds no flat');
+  const unitId = Number(rows[0].unit_id);
+  const buildingId = rows[0].building_id;
+  const month = (offset: number) => {
+    const d = new Date();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() + offset);
+    return d.toISOString().slice(0, 7);
+  };
+  for (const [period, issuedOn] of [[month(-1), `${month(-1)}-01`], [month(0), undefined]] as const) {
+    await clerk.post('/api/billing/readings/check', { period, buildingId });
+    const { readings } = await clerk.get<{ readings: { id: number; consumption: string | null }[] }>(`/api/billing/readings?period=${period}&building=${buildingId}&status=flagged`);
+    for (const r of readings) {
+      if (r.consumption !== null && !r.consumption.startsWith('-')) await clerk.post(`/api/billing/readings/${r.id}/confirm`, { reason: 'checked on site' });
+      else await clerk.post(`/api/billing/readings/${r.id}/correct`, { consumption: '9.5', reason: 'read on site' });
+    }
+    await clerk.post('/api/billing/runs', { period, buildingId, issuedOn });
+  }
+  await clerk.post('/api/billing/payments', { unitId, amountFen: 12_345, method: 'wechat', reference: 'WX4200001234', idempotencyKey: `screenshots-${Date.now()}` });
+  await sys.api('manager').post('/api/billing/arrears/sweep');
+
+  const office = await pageAs('clerk', '#/billing/runs');
+  await office.getByTestId('run-building').selectOption(buildingId);
+  await office.getByTestId('run-preview-button').click();
+  await shoot(office, '12-billing-runs', '[data-testid="run-preview-result"]', 'billing: bill run steps and the runs so far');
+  await office.goto(`${sys.url}/#/billing/bills`);
+  const firstBill = office.getByTestId('bill-row').first();
+  await firstBill.waitFor({ timeout: 15_000 }).catch(() => {});
+  if (await firstBill.count()) await firstBill.click();
+  await shoot(office, '13-billing-bills', '[data-testid="bill-detail"] [data-testid="bill-lines"]', 'billing: bill search with a bill, its lines and ledger entries');
+  await office.goto(`${sys.url}/#/billing/payments/${unitId}`);
+  await shoot(office, '14-billing-payments', '[data-testid="payment-form"]', 'billing: payment desk with the unit account and receipts');
+  await office.goto(`${sys.url}/#/billing/arrears`);
+  await shoot(office, '15-billing-arrears', '[data-testid="arrears-ageing-chart"] svg', 'billing: arrears ageing, work list and warnings');
+  await office.goto(`${sys.url}/#/billing/reports`);
+  await shoot(office, '16-billing-reports', '[data-testid="report-collection-chart"] svg', 'billing: collection rate and exports');
+  const owner = await pageAs('owner', '#/my-bills');
+  await shoot(owner, '17-owner-my-bills-en', '[data-testid="bill-row"]', "owner portal: my bills (English)");
+  await owner.getByTestId('language-switch').selectOption('zh-CN');
+  await owner.locator('html[lang="zh-CN"]').waitFor({ timeout: 5_000 });
+  await shoot(owner, '18-owner-my-bills-zh', '[data-testid="receipt-row"]', 'owner portal: my bills (中文)');
+}
+
+/**
+ * The property office's views (issue 7): a phone request dispatched as a work order, the
+ * demo owner's units and requests, the parts store with a part short of stock, the pump
+ * in the equipment ledger with a work order in its history, and its overdue plan.
+ */
+async function officeViews(sys: E2eSystem): Promise<void> {
+  console.log('Recording a phone request, parts, a pump and its maintenance plan...');
+  const clerk = sys.api('clerk');
+  const manager = sys.api('manager');
+  const { rows } = await sys.hub.db.query<{ owner_id: number; unit_id: number; building_id: string }>(
+    `SELECT o.id AS owner_id, c.unit_id, u.building_id FROM current_unit_owners c JOIN owners o ON o.id = c.owner_id JOIN users us ON us.id = o.user_id JOIN units u ON u.id = c.unit_id WHERE us.username = 'owner' LIMIT 1`,
+  );
+  if (!rows[0]) return void missing.push('office: the demo owner holds no flat');
+  const { owner_id: ownerId, unit_id: unitId, building_id: buildingId } = rows[0];
+  const { request } = await clerk.post<{ request: { id: number } }>('/api/service-requests', { unitId, ownerId, category: 'plumbing', urgency: 'high', location: 'bathroom ceiling', description: 'Water dripping from the bathroom ceiling since this morning.' });
+  await clerk.post(`/api/service-requests/${request.id}/classify`, { note: 'Owner at home all afternoon.' });
+  await clerk.post(`/api/service-requests/${request.id}/events`, { action: 'exception', note: 'First visit: nobody answered the door.' });
+  await manager.post('/api/parts', { code: 'SEAL-25', name: 'Pump seal 25 mm', reorderLevel: 5 });
+  await manager.post('/api/parts', { code: 'FUSE-10A', name: 'Fuse 10 A', reorderLevel: 20 });
+  await manager.post('/api/parts/receipts', { partCode: 'SEAL-25', store: 'main', qty: 3 });
+  await manager.post('/api/parts/receipts', { partCode: 'FUSE-10A', store: 'main', qty: 120 });
+  const { equipment } = await manager.post<{ equipment: { id: number } }>('/api/equipment', {
+    code: 'PUMP-B1', name: 'Booster pump B1', type: 'pump', manufacturer: 'Grundfos', model: 'CR 10-4', serial: 'GF-2210-0042',
+    buildingId, location: 'Basement pump room', installDate: '2021-03-01', warrantyUntil: '2027-03-01', parameters: { ratedKw: 7.5, flowM3h: 10 },
+  });
+  await manager.post('/api/pm/plans', { equipmentId: equipment.id, title: 'Quarterly seal and bearing check', kind: 'calendar', intervalDays: 90, nextDueAt: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+  const { workOrder } = await manager.post<{ workOrder: { id: number } }>('/api/work-orders', { kind: 'maintenance', title: 'Booster pump B1: seal leaking', priority: 'medium', trade: 'plumbing', buildingId });
+  const token = (await (await fetch(`${sys.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'manager', password: sys.password('manager') }) })).json()) as { token: string };
+  await fetch(`${sys.url}/api/work-orders/${workOrder.id}/equipment`, { method: 'PUT', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ equipmentId: equipment.id }) });
+  await manager.post(`/api/work-orders/${workOrder.id}/parts`, { store: 'main', parts: [{ partCode: 'SEAL-25', qty: 1 }], note: 'seal replaced' });
+
+  const office = await pageAs('clerk', `#/requests/${request.id}`);
+  await shoot(office, '19-service-requests', `[data-testid="request-detail"][data-request-id="${request.id}"] [data-testid="request-timeline"]`, 'service desk: requests with one dispatched, its timeline and exception');
+  await office.goto(`${sys.url}/#/requests/new`);
+  await shoot(office, '20-service-phone-intake', '[data-testid="request-intake"]', 'service desk: phone intake');
+  await office.goto(`${sys.url}/#/parts`);
+  await shoot(office, '21-parts-stock', '[data-testid="stock-line"][data-low="true"]', 'spare parts: stock per store, low stock picked out');
+  const owner = await pageAs('owner', '#/my-units');
+  await shoot(owner, '22-owner-my-units', '[data-testid="my-unit"]', 'owner portal: my units');
+  await owner.goto(`${sys.url}/#/my-requests/${request.id}`);
+  await shoot(owner, '23-owner-my-requests', `[data-testid="my-request-detail"][data-request-id="${request.id}"]`, 'owner portal: my requests with live progress');
+  const ledger = await pageAs('manager', `#/ledger/${equipment.id}`);
+  await shoot(ledger, '24-equipment-ledger', `[data-testid="equipment-history-item"][data-wo-id="${workOrder.id}"]`, 'equipment ledger: the pump with its maintenance history');
+  await ledger.goto(`${sys.url}/#/maintenance`);
+  await shoot(ledger, '25-preventive-maintenance', '[data-testid="pm-row"]', 'preventive maintenance: plans, due and overdue');
+}
+
 async function main(): Promise<void> {
   console.log('Starting Warden on embedded defaults (fresh data folder, free ports) and Chromium...');
   [system, browser] = await Promise.all([startSystem({ name: 'warden-screenshots' }), launchChromium()]);
@@ -130,6 +231,8 @@ async function main(): Promise<void> {
   await shoot(manager, '10-equipment-history', '[data-testid="device-chart"] svg', 'equipment page with its history chart');
   await manager.goto(`${sys.url}/#/alarms`);
   await shoot(manager, '11-manager-console', `[data-testid="alarm-row"][data-alarm-id="${pump.alarmId}"]`, "the same alarms on a manager's console");
+  await billingViews(sys);
+  await officeViews(sys);
 }
 
 let failed = false;

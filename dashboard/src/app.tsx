@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { AuthProvider, useAuth, useUser } from './auth/auth-context.tsx';
+import { BillingSection, MyBillsSection } from './billing/billing-sections.tsx';
 import { LoginPage } from './auth/login-page.tsx';
 import { RestoreScreen } from './auth/restore-screen.tsx';
 import { AlarmConsolePage } from './console/alarm-console-page.tsx';
@@ -9,6 +10,12 @@ import { LiveProvider } from './live/live-context.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { PlaceholderPage } from './pages/placeholder-page.tsx';
 import { RecordsPage } from './records/records-page.tsx';
+import { LedgerPage } from './assets/ledger-page.tsx';
+import { PartsPage } from './assets/parts-page.tsx';
+import { MaintenancePage } from './maintenance/maintenance-page.tsx';
+import { MyRequestsPage } from './resident/my-requests-page.tsx';
+import { MyUnitsPage } from './resident/my-units-page.tsx';
+import { RequestsPage } from './service/requests-page.tsx';
 import { replaceRoute, useRoute } from './router/hash-router.ts';
 import { AppHeader } from './shell/app-header.tsx';
 import { isSectionId, sections, sectionsFor, type SectionId } from './shell/sections.ts';
@@ -108,6 +115,22 @@ function SectionPage({ section, rest }: { section: SectionId; rest: string[] }) 
       return <WorkOrderBoardPage workOrderId={parseDeviceId(rest[0])} />;
     case 'records':
       return <RecordsPage rest={rest} />;
+    case 'ledger':
+      return <LedgerPage rest={rest} />;
+    case 'parts':
+      return <PartsPage rest={rest} />;
+    case 'maintenance':
+      return <MaintenancePage />;
+    case 'requests':
+      return <RequestsPage rest={rest} />;
+    case 'my-units':
+      return <MyUnitsPage />;
+    case 'my-requests':
+      return <MyRequestsPage rest={rest} />;
+    case 'billing':
+      return <BillingSection rest={rest} />;
+    case 'my-bills':
+      return <MyBillsSection rest={rest} />;
     default:
       return <PlaceholderPage section={section} />;
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { onTestFinished } from 'vitest';
 import type { DemoRole, E2eSystem } from './system.js';
 
 /** Debian's Chromium (`apt-get install chromium`, see .ci/run); never a browser downloaded by Playwright. */
@@ -34,6 +35,24 @@ export async function launchChromium(): Promise<Browser> {
 /** A new browser session (English unless told otherwise; the dashboard follows the browser's language until switched). */
 export function newSession(browser: Browser, locale = 'en-US'): Promise<BrowserContext> {
   return browser.newContext({ viewport: VIEWPORT, locale, timezoneId: 'Asia/Shanghai' });
+}
+
+/**
+ * Opens pages for a test file: each in a new browser session that ends with the test
+ * calling it, photographed first (`failed-<prefix><name>`) if that test failed. The
+ * sessions are also kept in `sessions` for the file's afterAll, should a test not end.
+ */
+export function pageOpener(browser: () => Browser, sessions: BrowserContext[], prefix = ''): (name: string, locale?: string) => Promise<Page> {
+  return async (name, locale) => {
+    const session = await newSession(browser(), locale);
+    sessions.push(session);
+    const page = await session.newPage();
+    onTestFinished(async ({ task }) => {
+      if (task.result?.state === 'fail') await screenshot(page, `failed-${prefix}${name}`).catch(() => {});
+      await session.close().catch(() => {});
+    });
+    return page;
+  };
 }
 
 /** Opens the dashboard and signs in with the role's demo account; resolves once the app shell shows that user. */

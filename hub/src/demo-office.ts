@@ -104,7 +104,9 @@ async function linkMeters(hub: Hub, estate: Estate): Promise<void> {
       if (!unit) continue;
       const { deviceId } = await ensureDevice(hub.db, agent, device.id);
       await hub.db.query(
-        `INSERT INTO meters (device_id, metric, kind, building_id, unit_id, rollover_at, created_by) VALUES ($1, $2, $3, $4, $5, 99999.999, 'demo')`,
+        // In service since the flats were handed over: the register's history before the demo started is unknown,
+        // so the first months' readings come up missing (estimated, for a clerk to confirm) as they would for real.
+        `INSERT INTO meters (device_id, metric, kind, building_id, unit_id, rollover_at, installed_at, created_by) VALUES ($1, $2, $3, $4, $5, 99999.999, '2020-01-01T00:00:00+08:00', 'demo')`,
         [deviceId, kind === 'water' ? 'volume' : 'energy', kind, building.id, unit.id],
       );
     }

@@ -1,3 +1,7 @@
+import { billingMessagesEn } from '../billing/messages.en.ts';
+
+import { officeEn } from '../service/office-messages.ts';
+
 /**
  * English messages: the reference dictionary. Every other locale must provide exactly
  * these keys (checked at compile time through `Messages`). Placeholders are `{name}`.
@@ -17,6 +21,7 @@ export const en = {
   'common.never': 'never',
   'common.updated': 'Updated {time}',
   'common.staleData': 'Showing the last data received; the latest refresh failed: {message}',
+  ...billingMessagesEn,
 
   'error.network': 'Cannot reach the hub. Check the connection and try again.',
   'error.badResponse': 'The hub sent an answer the dashboard does not understand (HTTP {status}).',
@@ -655,6 +660,7 @@ export const en = {
   'records.import.column': 'Column',
   'records.import.problem': 'Problem',
   // end records
+  ...officeEn,
   // security
   'security.evidence.snapshot': 'Snapshot',
   'security.evidence.clip': 'Clip ({seconds} s)',

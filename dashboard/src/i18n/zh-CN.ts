@@ -1,3 +1,5 @@
+import { billingMessagesZhCN } from '../billing/messages.zh-CN.ts';
+import { officeZhCN } from '../service/office-messages.ts';
 import { type Messages } from './en.ts';
 
 /** 简体中文. Typed as `Messages`: a missing or extra key is a compile error. */
@@ -16,6 +18,7 @@ export const zhCN: Messages = {
   'common.never': '从未',
   'common.updated': '更新于 {time}',
   'common.staleData': '显示的是最近一次收到的数据；最新一次刷新失败：{message}',
+  ...billingMessagesZhCN,
 
   'error.network': '无法连接到中心服务器，请检查网络后重试。',
   'error.badResponse': '中心服务器返回了无法识别的应答（HTTP {status}）。',
@@ -653,6 +656,7 @@ export const zhCN: Messages = {
   'records.import.column': '列',
   'records.import.problem': '问题',
   // end records
+  ...officeZhCN,
   // security
   'security.evidence.snapshot': '抓拍',
   'security.evidence.clip': '录像片段（{seconds} 秒）',

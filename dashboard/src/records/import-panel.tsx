@@ -114,7 +114,7 @@ function ImportReportView({ report }: { report: ImportReport }) {
     <div className={`card records-report records-report--${outcome}`} data-testid="import-report" data-outcome={outcome} data-dry-run={report.dryRun} role="status">
       <p className="records-report__summary">{text}</p>
       {rows.length ? (
-        <table className="records-table records-report__table">
+        <table className="data-table records-report__table">
           <thead>
             <tr>
               <th scope="col" className="num">

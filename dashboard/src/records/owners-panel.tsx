@@ -62,7 +62,7 @@ export function OwnersPanel() {
           {list.loading ? t('common.loading') : t('records.owners.summary', { first, last, total })}
           {mayReveal ? ` · ${t('records.owner.revealHint')}` : ''}
         </p>
-        <table className="records-table" data-testid="owner-table">
+        <table className="data-table" data-testid="owner-table">
           <thead>
             <tr>
               <th scope="col">{t('records.owner.name')}</th>
@@ -113,7 +113,7 @@ function OwnerRow({ owner, mayReveal }: { owner: Owner; mayReveal: boolean }) {
   };
 
   return (
-    <tr className="records-row" data-testid="owner-row" data-owner-id={owner.id}>
+    <tr className="data-row" data-testid="owner-row" data-owner-id={owner.id}>
       <td>
         <strong>{owner.name}</strong>
         {owner.username ? <span className="muted small"> · {owner.username}</span> : null}

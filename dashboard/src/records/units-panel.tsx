@@ -127,7 +127,7 @@ export function UnitsPanel({ unitId }: { unitId: number | null }) {
           <p className="muted small" data-testid="unit-summary" aria-live="polite">
             {list.loading ? t('common.loading') : t('records.units.summary', { first, last, total })}
           </p>
-          <table className="records-table" data-testid="unit-table" aria-busy={list.loading}>
+          <table className="data-table" data-testid="unit-table" aria-busy={list.loading}>
             <thead>
               <tr>
                 <th scope="col">{t('records.col.building')}</th>
@@ -160,7 +160,7 @@ function UnitRow({ unit, selected, area }: { unit: Unit; selected: boolean; area
   const t = useT();
   const open = () => navigate(['records', 'units', unit.id]);
   return (
-    <tr className={`records-row${selected ? ' is-selected' : ''}`} data-testid="unit-row" data-unit-id={unit.id} data-status={unit.status} aria-selected={selected} onClick={open}>
+    <tr className={`data-row${selected ? ' is-selected' : ''}`} data-testid="unit-row" data-unit-id={unit.id} data-status={unit.status} aria-selected={selected} onClick={open}>
       <td>{unit.buildingName}</td>
       <td>
         {/* The row is clickable; the number is the keyboard's way in. */}

@@ -11,6 +11,9 @@ export const sectionIds = [
   'estate',
   'my-work-orders',
   'equipment',
+  'ledger',
+  'parts',
+  'maintenance',
   'work-orders',
   'records',
   'billing',
@@ -34,6 +37,9 @@ export const sections: Record<SectionId, SectionInfo> = {
   estate: { id: 'estate', title: 'section.estate', about: 'sectionAbout.estate' },
   'my-work-orders': { id: 'my-work-orders', title: 'section.myWorkOrders', about: 'sectionAbout.myWorkOrders' },
   equipment: { id: 'equipment', title: 'section.equipment', about: 'sectionAbout.equipment' },
+  ledger: { id: 'ledger', title: 'section.ledger', about: 'sectionAbout.ledger' },
+  parts: { id: 'parts', title: 'section.parts', about: 'sectionAbout.parts' },
+  maintenance: { id: 'maintenance', title: 'section.maintenance', about: 'sectionAbout.maintenance' },
   'work-orders': { id: 'work-orders', title: 'section.workOrders', about: 'sectionAbout.workOrders' },
   records: { id: 'records', title: 'section.records', about: 'sectionAbout.records' },
   billing: { id: 'billing', title: 'section.billing', about: 'sectionAbout.billing' },
@@ -52,11 +58,11 @@ export const sections: Record<SectionId, SectionInfo> = {
  */
 export const sectionsByRole: Record<Role, readonly SectionId[]> = {
   guard: ['alarms', 'estate'],
-  technician: ['my-work-orders', 'equipment'],
-  manager: ['overview', 'alarms', 'work-orders', 'equipment', 'records'],
-  clerk: ['records', 'billing', 'requests'],
+  technician: ['my-work-orders', 'equipment', 'ledger', 'parts', 'maintenance'],
+  manager: ['overview', 'alarms', 'work-orders', 'equipment', 'ledger', 'parts', 'maintenance', 'requests', 'records', 'billing'],
+  clerk: ['records', 'billing', 'requests', 'parts'],
   owner: ['my-units', 'my-bills', 'my-requests'],
-  admin: ['overview', 'alarms', 'estate', 'work-orders', 'equipment', 'records', 'billing', 'requests', 'users'],
+  admin: ['overview', 'alarms', 'estate', 'work-orders', 'equipment', 'ledger', 'parts', 'maintenance', 'records', 'billing', 'requests', 'users'],
 };
 
 export function isSectionId(value: string | undefined): value is SectionId {
