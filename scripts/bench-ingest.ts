@@ -7,6 +7,8 @@
  * Options (environment): BENCH_SECONDS (36), BENCH_AGENTS (32), BENCH_GENERATORS (2),
  * BENCH_DEVICES (20 per agent), BENCH_METRICS (10), BENCH_BATCH (1000 points),
  * BENCH_WINDOW (8 unacknowledged batches per agent). The hub uses its embedded broker.
+ * For diagnosis: BENCH_CPU_PROFILE=dir (a CPU profile of the hub), BENCH_HUB_NODE_OPTIONS (extra node
+ * flags for the hub, e.g. `--heap-prof` or `--import ./memory-logger.mjs`).
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +32,6 @@ const devices = env('BENCH_DEVICES', 20);
 const metrics = env('BENCH_METRICS', 10);
 const batch = env('BENCH_BATCH', 1000);
 const window = env('BENCH_WINDOW', 8);
-const WARMUP_S = 4;
 
 async function main(): Promise<void> {
   const database = await createDatabase('warden_bench_ingest');
@@ -55,13 +56,18 @@ async function main(): Promise<void> {
 
     const perGen = Math.ceil(agentCount / generators);
     const acked: number[] = new Array(generators).fill(0);
+    /** When the first generator finished its load (epoch ms): from then on the load eases off. */
+    let loadEndMs = Infinity;
     const baseTs = Date.now() - 3_600_000;
     const finished = Array.from({ length: generators }, (_, g) => {
       const spec = { mqttUrl: hub.mqttUrl, site: 'bench', agents: agents.slice(g * perGen, (g + 1) * perGen), devices, metrics, pointsPerBatch: batch, window, durationMs: seconds * 1000, baseTs };
       const child = fork(path.join(ROOT, 'scripts/bench/ingest-load.ts'), [JSON.stringify(spec)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       cleanups.push(async () => void (child.exitCode === null && child.kill('SIGKILL')));
       return new Promise<void>((resolve, reject) => {
-        child.on('message', (m: { acked: number }) => (acked[g] = m.acked));
+        child.on('message', (m: { acked: number; done?: boolean }) => {
+          acked[g] = m.acked;
+          if (m.done) loadEndMs = Math.min(loadEndMs, Date.now());
+        });
         child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator ${g} exited with ${code}`))));
       });
     });
@@ -85,9 +91,11 @@ async function main(): Promise<void> {
     sampling = false;
     await sampler;
 
-    // Sustained rate: from the end of the warm-up to the last sample while the load ran.
-    const loaded = samples.filter((s) => s.t <= seconds + 0.5);
-    const from = loaded.find((s) => s.t >= WARMUP_S) ?? loaded[0];
+    // Sustained rate: while the load ran, from the first sample after ingest began (the generators
+    // start and send their births first, which takes seconds more on a busy machine) to the last one
+    // before the first generator finished.
+    const loaded = samples.filter((s) => s.t <= (loadEndMs - start) / 1000);
+    const from = loaded.find((s) => s.stored > 0) ?? loaded[0];
     const to = loaded.at(-1)!;
     const pointsPerSec = Math.round((to.stored - from.stored) / (to.t - from.t));
     const hubPeakRssMb = hub.peakRssMb();

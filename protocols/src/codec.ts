@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { commandWithParamsSchema, schemas, type MessageInputOf, type MessageOf } from './messages.js';
+import { fastTelemetryBatch } from './telemetry-fast-path.js';
 import { parseTopic, topics, type AgentAddress, type ParsedTopic, type TopicKind } from './topics.js';
 
 /** A decoded inbound message, discriminated by its topic kind. */
@@ -53,6 +54,10 @@ export function decode(topic: string, payload: Uint8Array | string): DecodeResul
     json = JSON.parse(text);
   } catch (err) {
     return { ok: false, topic, kind: parsed.kind, reason: `payload is not JSON: ${(err as Error).message}` };
+  }
+  if (parsed.kind === 'telemetry') {
+    const batch = fastTelemetryBatch(json);
+    if (batch) return { ok: true, kind: 'telemetry', topic: parsed as ParsedTopic & { kind: 'telemetry' }, message: batch };
   }
   const result = wireSchemas[parsed.kind].safeParse(json);
   if (!result.success) return { ok: false, topic, kind: parsed.kind, reason: describeIssues(result.error) };

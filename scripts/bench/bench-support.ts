@@ -65,7 +65,9 @@ export async function spawnHub(env: Record<string, string>): Promise<HubProcess>
   const password = `bench-admin-${randomBytes(6).toString('hex')}`;
   // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of the hub there when it exits.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROFILE] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'hub/src/main.ts')], {
+  // BENCH_HUB_NODE_OPTIONS="--heap-prof ..." passes extra node flags to the hub (diagnosis only: figures to report come without).
+  const extra = process.env.BENCH_HUB_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...profile, ...extra, '--import', 'tsx', path.join(ROOT, 'hub/src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort), MQTT_HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), LOG_LEVEL: 'warn', ADMIN_INITIAL_PASSWORD: password, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

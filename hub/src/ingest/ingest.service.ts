@@ -6,7 +6,7 @@ import type { DeviceRegistry, SeriesRef } from '../devices/index.js';
 import type { AgentRow } from '../devices/devices.repository.js';
 import { saveAgentSeq } from '../devices/devices.repository.js';
 import type { EventBus } from '../events/event-bus.js';
-import { TelemetryWriter, type PersistedHook, type StoredPoint } from './telemetry-writer.js';
+import { TelemetryWriter, type PersistedHook } from './telemetry-writer.js';
 import { insertDeadLetter, insertEvent } from './telemetry.repository.js';
 
 /** What ingest needs of the hub's MQTT connection (see broker/BrokerLink). */
@@ -29,7 +29,6 @@ export interface IngestStats {
   writeFailures: number;
 }
 
-const QUALITY = { good: 0, estimated: 1, bad: 2 } as const;
 /** Dead-letter payloads are kept for diagnosis, truncated. */
 const DEAD_LETTER_PAYLOAD_MAX = 4_096;
 const REBIRTH_MIN_INTERVAL_MS = 30_000;
@@ -192,31 +191,23 @@ export class IngestService {
 
   private async ingestTelemetry(agent: AgentRow, batch: TelemetryBatch, release?: () => void): Promise<void> {
     const n = batch.points.length;
-    const stored: StoredPoint[] = new Array(n);
     const refs: SeriesRef[] = new Array(n);
     const live = !batch.historical;
     for (let i = 0; i < n; i++) {
       const p = batch.points[i];
       const ref = this.registry.lookup(agent.id, p.device, p.metric) ?? (await this.registry.resolve(agent, p));
-      const v = p.value;
       refs[i] = ref;
-      stored[i] = {
-        seriesId: ref.seriesId,
-        ts: p.ts,
-        value: typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null,
-        text: typeof v === 'string' ? v : null,
-        quality: p.quality ? QUALITY[p.quality] : 0,
-        live,
-      };
       this.registry.noteSeen(ref.deviceId, p.ts);
     }
-    const written = this.writer.write(stored);
+    // The writer copies the points into its columns: from here the decoded message is garbage.
+    const written = this.writer.write(batch.points, refs, live);
     release?.(); // the points are counted as pending now
     // Alarm rules see live points as they are ingested, not after their batch is written: under
     // load a COPY batch takes hundreds of ms. The message is still acknowledged only once stored,
     // so a crash before that redelivers it and the rules see it again (raising twice is a no-op).
     if (live) this.bus.emit('telemetry.points', { agentId: agent.id, points: batch.points, series: refs });
-    await written;
+    // Returned, not awaited: a suspended frame would keep the message's points alive until then.
+    return written;
   }
 
   private async ingestEvent(agent: AgentRow, event: DeviceEvent): Promise<void> {

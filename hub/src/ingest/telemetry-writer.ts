@@ -1,15 +1,23 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import { copyTelemetry, emptyColumns, ensurePartitions, upsertLatest, type PointColumns } from './telemetry.repository.js';
+import { copyTelemetry, createColumns, ensurePartitions, upsertLatest, type PointColumns } from './telemetry.repository.js';
 
-export interface StoredPoint {
+/** What the writer takes of a decoded reading (a protocol Point). */
+export interface PointInput {
+  ts: number;
+  value: number | boolean | string;
+  quality?: 'good' | 'estimated' | 'bad';
+}
+
+const QUALITY = { good: 0, estimated: 1, bad: 2 } as const;
+
+/** A series' latest live value, waiting to be written to latest_values. */
+interface LatestValue {
   seriesId: number;
   ts: number;
-  value: number | null;
+  value: number;
   text: string | null;
   quality: number;
-  /** Live points update latest_values; replayed (historical) ones do not. */
-  live: boolean;
 }
 
 /** What the live (or the replayed) points of a stored batch covered: enough to recompute what depends on them (rollups). */
@@ -39,7 +47,8 @@ const DAY_MS = 86_400_000;
 
 interface Batch {
   columns: PointColumns;
-  latest: Map<number, StoredPoint>;
+  /** Per series, the row of its newest live point. */
+  latest: Map<number, number>;
   /** UTC days (epoch days) the points fall in: their partitions must exist. */
   days: Set<number>;
   /** What the live and the historical points covered, for the persisted hooks. */
@@ -47,14 +56,12 @@ interface Batch {
   waiters: { resolve: () => void }[];
 }
 
-function newBatch(): Batch {
-  return { columns: emptyColumns(), latest: new Map(), days: new Set(), covered: {}, waiters: [] };
-}
-
 const MAX_RETRY_DELAY_MS = 5_000;
 /** Statements in flight at once: the database server uses a core per connection. */
 const MAX_CONCURRENT_FLUSHES = 2;
 const LATEST_INTERVAL_MS = 500;
+/** Column sets kept for reuse: about as many as batches exist at once under load (open, sealed, flushing). */
+const SPARE_COLUMNS = 6;
 
 /**
  * Group commit for telemetry: points from many messages are written in one
@@ -69,7 +76,8 @@ const LATEST_INTERVAL_MS = 500;
 export class TelemetryWriter {
   /** Sealed batches waiting for a flush slot, oldest first; `open` takes new points. */
   private readonly sealed: Batch[] = [];
-  private open = newBatch();
+  private readonly spareColumns: PointColumns[] = [];
+  private open: Batch;
   private flushes = 0;
   private scheduled = false;
   private idle: (() => void)[] = [];
@@ -84,7 +92,7 @@ export class TelemetryWriter {
    * It is derived data: a crash loses only the last moments' latest values, which
    * the next readings restore.
    */
-  private latest = new Map<number, StoredPoint>();
+  private latest = new Map<number, LatestValue>();
   private latestWriting: Promise<void> | undefined;
   private latestTimer: NodeJS.Timeout | undefined;
   private lastLatestWrite = 0;
@@ -103,11 +111,13 @@ export class TelemetryWriter {
     private readonly onPersisted?: PersistedHook,
     private readonly maxBatchPoints = 20_000,
     private readonly maxPendingPoints = 3 * maxBatchPoints,
-  ) {}
+  ) {
+    this.open = this.newBatch(0);
+  }
 
   /** Points buffered and not yet durable. */
   get pending(): number {
-    return this.open.columns.seriesIds.length + this.sealed.reduce((n, b) => n + b.columns.seriesIds.length, 0);
+    return this.open.columns.length + this.sealed.reduce((n, b) => n + b.columns.length, 0);
   }
 
   /**
@@ -132,30 +142,43 @@ export class TelemetryWriter {
     };
   }
 
-  write(points: StoredPoint[]): Promise<void> {
-    if (this.open.columns.seriesIds.length + points.length > this.maxBatchPoints && this.open.columns.seriesIds.length > 0) {
-      this.sealed.push(this.open);
-      this.open = newBatch();
+  /**
+   * Buffers the points of one message (`series[i]` is where `points[i]` goes);
+   * resolves once they are durable. Live points update latest_values, replayed
+   * (historical) ones do not.
+   */
+  write(points: readonly PointInput[], series: readonly { seriesId: number }[], live: boolean): Promise<void> {
+    const n = points.length;
+    if (n === 0) return Promise.resolve();
+    let b = this.open;
+    if (b.columns.length + n > b.columns.seriesIds.length) {
+      if (b.columns.length > 0) this.sealed.push(b);
+      else this.recycle(b); // empty, and too small for this message
+      b = this.open = this.newBatch(n);
     }
-    const b = this.open;
+    const c = b.columns;
     const trackDays = this.db.storage === 'postgres';
-    for (const p of points) {
-      b.columns.seriesIds.push(p.seriesId);
-      b.columns.ts.push(p.ts);
-      b.columns.values.push(p.value);
-      b.columns.texts.push(p.text);
-      b.columns.qualities.push(p.quality);
-      if (trackDays) b.days.add(Math.floor(p.ts / DAY_MS));
-      if (p.live) {
-        const prev = b.latest.get(p.seriesId);
-        if (!prev || prev.ts <= p.ts) b.latest.set(p.seriesId, p);
+    const range = (b.covered[live ? 'live' : 'historical'] ??= { minTs: points[0].ts, maxTs: points[0].ts, seriesIds: new Set(), hours: new Set() });
+    for (let i = 0; i < n; i++) {
+      const p = points[i];
+      const seriesId = series[i].seriesId;
+      const ts = p.ts;
+      const v = p.value;
+      const row = c.length++;
+      c.seriesIds[row] = seriesId;
+      c.ts[row] = ts;
+      c.values[row] = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : Number.NaN;
+      c.texts[row] = typeof v === 'string' ? v : null;
+      c.qualities[row] = p.quality ? QUALITY[p.quality] : 0;
+      if (trackDays) b.days.add(Math.floor(ts / DAY_MS));
+      if (live) {
+        const prev = b.latest.get(seriesId);
+        if (prev === undefined || c.ts[prev] <= ts) b.latest.set(seriesId, row);
       }
-      const kind = p.live ? 'live' : 'historical';
-      const range = (b.covered[kind] ??= { minTs: p.ts, maxTs: p.ts, seriesIds: new Set(), hours: new Set() });
-      if (p.ts < range.minTs) range.minTs = p.ts;
-      if (p.ts > range.maxTs) range.maxTs = p.ts;
-      range.seriesIds.add(p.seriesId);
-      range.hours.add(Math.floor(p.ts / HOUR_MS) * HOUR_MS);
+      if (ts < range.minTs) range.minTs = ts;
+      if (ts > range.maxTs) range.maxTs = ts;
+      range.seriesIds.add(seriesId);
+      range.hours.add(Math.floor(ts / HOUR_MS) * HOUR_MS);
     }
     const done = new Promise<void>((resolve) => b.waiters.push({ resolve }));
     this.schedule();
@@ -175,9 +198,9 @@ export class TelemetryWriter {
   private startFlushes(): void {
     while (this.flushes < MAX_CONCURRENT_FLUSHES) {
       let batch = this.sealed.shift();
-      if (!batch && this.open.columns.seriesIds.length) {
+      if (!batch && this.open.columns.length) {
         batch = this.open;
-        this.open = newBatch();
+        this.open = this.newBatch(0);
       }
       if (!batch) break;
       this.flushes += 1;
@@ -207,19 +230,36 @@ export class TelemetryWriter {
       } catch (err) {
         this.failures += 1;
         if (this.stopped) return;
-        this.logger.warn({ err: (err as Error).message, points: batch.columns.seriesIds.length, retryInMs: delay }, 'telemetry write failed; retrying');
+        this.logger.warn({ err: (err as Error).message, points: batch.columns.length, retryInMs: delay }, 'telemetry write failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
       }
     }
     for (const w of batch.waiters) w.resolve();
-    this.noteLatest(batch.latest);
+    const c = batch.columns;
+    const latest: LatestValue[] = [];
+    for (const [seriesId, row] of batch.latest) latest.push({ seriesId, ts: c.ts[row], value: c.values[row], text: c.texts[row], quality: c.qualities[row] });
+    this.recycle(batch);
+    this.noteLatest(latest);
   }
 
-  private noteLatest(values: Map<number, StoredPoint>): void {
-    for (const [seriesId, p] of values) {
-      const prev = this.latest.get(seriesId);
-      if (!prev || prev.ts <= p.ts) this.latest.set(seriesId, p);
+  /** A batch whose columns can hold `rows` points: reused ones when they are big enough. */
+  private newBatch(rows: number): Batch {
+    const columns = rows <= this.maxBatchPoints ? this.spareColumns.pop() ?? createColumns(this.maxBatchPoints) : createColumns(rows);
+    return { columns, latest: new Map(), days: new Set(), covered: {}, waiters: [] };
+  }
+
+  private recycle(batch: Batch): void {
+    const c = batch.columns;
+    if (c.seriesIds.length !== this.maxBatchPoints || this.spareColumns.length >= SPARE_COLUMNS) return;
+    c.length = 0;
+    this.spareColumns.push(c);
+  }
+
+  private noteLatest(values: Iterable<LatestValue>): void {
+    for (const p of values) {
+      const prev = this.latest.get(p.seriesId);
+      if (!prev || prev.ts <= p.ts) this.latest.set(p.seriesId, p);
     }
     if (!this.latest.size || this.latestWriting || this.latestTimer) return;
     const wait = this.lastLatestWrite + LATEST_INTERVAL_MS - Date.now();
@@ -235,23 +275,24 @@ export class TelemetryWriter {
     const values = this.latest;
     this.latest = new Map();
     this.lastLatestWrite = Date.now();
-    const columns = emptyColumns();
+    const columns = createColumns(values.size);
     // In series order, so that two hubs upserting overlapping rows lock them in the same order.
     for (const p of [...values.values()].sort((a, b) => a.seriesId - b.seriesId)) {
-      columns.seriesIds.push(p.seriesId);
-      columns.ts.push(p.ts);
-      columns.values.push(p.value);
-      columns.texts.push(p.text);
-      columns.qualities.push(p.quality);
+      const row = columns.length++;
+      columns.seriesIds[row] = p.seriesId;
+      columns.ts[row] = p.ts;
+      columns.values[row] = p.value;
+      columns.texts[row] = p.text;
+      columns.qualities[row] = p.quality;
     }
     this.latestWriting = upsertLatest(this.db, columns)
       .catch((err: Error) => {
         this.logger.warn({ err: err.message, series: values.size }, 'could not write latest values; retrying with the next ones');
-        this.noteLatest(values);
+        this.noteLatest(values.values());
       })
       .finally(() => {
         this.latestWriting = undefined;
-        if (this.latest.size && !this.stopped) this.noteLatest(new Map());
+        if (this.latest.size && !this.stopped) this.noteLatest([]);
       });
     return this.latestWriting;
   }
@@ -262,7 +303,7 @@ export class TelemetryWriter {
       await ensurePartitions(this.db, newDays.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10)));
       for (const d of newDays) this.knownDays.add(d);
     }
-    const n = batch.columns.seriesIds.length;
+    const n = batch.columns.length;
     const inserted = await copyTelemetry(this.db, batch.columns);
     if (this.onPersisted) {
       for (const [kind, range] of Object.entries(batch.covered)) {

@@ -3,39 +3,55 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, Queryable } from '../db/database.js';
 
-/** Column arrays of a batch of readings, ready for `unnest`. */
+/**
+ * Column arrays of a batch of readings, for COPY or `unnest`: typed arrays of a
+ * fixed capacity of which the first `length` rows are used. Points waiting for
+ * their write are held here rather than as objects per point, and the writer
+ * reuses the arrays from batch to batch: under load such objects outlive V8's
+ * young generation and pile up in the old one until a full collection (most of
+ * the hub's peak memory in bench:ingest, before).
+ */
 export interface PointColumns {
-  seriesIds: number[];
+  length: number;
+  seriesIds: Int32Array;
   /** Epoch milliseconds. */
-  ts: number[];
-  values: (number | null)[];
+  ts: Float64Array;
+  /** NaN stands for NULL (a text reading): the protocol admits finite numbers only. */
+  values: Float64Array;
   texts: (string | null)[];
-  qualities: number[];
+  qualities: Uint8Array;
 }
 
-export function emptyColumns(): PointColumns {
-  return { seriesIds: [], ts: [], values: [], texts: [], qualities: [] };
+export function createColumns(capacity: number): PointColumns {
+  return {
+    length: 0,
+    seriesIds: new Int32Array(capacity),
+    ts: new Float64Array(capacity),
+    values: new Float64Array(capacity),
+    texts: new Array<string | null>(capacity).fill(null),
+    qualities: new Uint8Array(capacity),
+  };
 }
 
 /**
  * PostgreSQL array literals built directly: node-pg would otherwise convert and
  * escape every element of every column one by one, a measurable share of the
- * ingest CPU at 100k points/s. Numbers need no escaping (the protocol admits
- * only finite ones); text is quoted with backslash escapes.
+ * ingest CPU at 100k points/s. Numbers need no escaping (NaN is NULL, see
+ * PointColumns); text is quoted with backslash escapes.
  */
-function numberArray(values: readonly (number | null)[]): string {
+function numberArray(values: ArrayLike<number>, n: number): string {
   let out = '{';
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (i) out += ',';
     const v = values[i];
-    out += v === null ? 'NULL' : String(v);
+    out += Number.isNaN(v) ? 'NULL' : String(v);
   }
   return out + '}';
 }
 
-function textArray(values: readonly (string | null)[]): string {
+function textArray(values: readonly (string | null)[], n: number): string {
   let out = '{';
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (i) out += ',';
     const v = values[i];
     out += v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`;
@@ -44,7 +60,8 @@ function textArray(values: readonly (string | null)[]): string {
 }
 
 function columnParams(c: PointColumns): string[] {
-  return [numberArray(c.seriesIds), numberArray(c.ts), numberArray(c.values), textArray(c.texts), numberArray(c.qualities)];
+  const n = c.length;
+  return [numberArray(c.seriesIds, n), numberArray(c.ts, n), numberArray(c.values, n), textArray(c.texts, n), numberArray(c.qualities, n)];
 }
 
 /**
@@ -71,7 +88,7 @@ function copyText(value: string): string {
 const COPY_CHUNK_ROWS = 2_000;
 
 async function* copyRows(c: PointColumns): AsyncGenerator<string> {
-  const n = c.seriesIds.length;
+  const n = c.length;
   // Points of one batch mostly share their timestamps: format each distinct one once.
   let lastTs = Number.NaN;
   let lastIso = '';
@@ -86,7 +103,7 @@ async function* copyRows(c: PointColumns): AsyncGenerator<string> {
       }
       const v = c.values[i];
       const x = c.texts[i];
-      text += `${c.seriesIds[i]}\t${lastIso}\t${v === null ? '\\N' : v}\t${x === null ? '\\N' : copyText(x)}\t${c.qualities[i]}\n`;
+      text += `${c.seriesIds[i]}\t${lastIso}\t${Number.isNaN(v) ? '\\N' : v}\t${x === null ? '\\N' : copyText(x)}\t${c.qualities[i]}\n`;
     }
     yield text;
     if (end < n) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -105,7 +122,7 @@ export async function copyTelemetry(db: Database, c: PointColumns): Promise<numb
   return db.withClient(async (client) => {
     try {
       await pipeline(Readable.from(copyRows(c)), client.query(copyFrom('COPY telemetry (series_id, ts, value, value_text, quality) FROM STDIN')));
-      return c.seriesIds.length;
+      return c.length;
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
       return insertTelemetry(client, c);
