@@ -69,8 +69,13 @@ export class RollupMaintainer {
     return this.db.storage === 'postgres';
   }
 
+  /** TimescaleDB: the continuous aggregates keep themselves, but replays older than their policies' windows are refreshed by this job. */
+  private get refreshes(): boolean {
+    return this.db.storage === 'timescaledb';
+  }
+
   async start(): Promise<void> {
-    if (!this.active) return;
+    if (!this.active && !this.refreshes) return;
     this.stopped = false;
     this.timer = setInterval(() => this.runInBackground(), this.options.intervalMs);
     this.timer.unref();
@@ -95,9 +100,9 @@ export class RollupMaintainer {
    * hub). Resolves with ran=false if another hub holds the job.
    */
   runOnce(): Promise<RollupRun> {
-    if (!this.active) return Promise.resolve({ ran: false, ranges: 0, hours: 0 });
+    if (!this.active && !this.refreshes) return Promise.resolve({ ran: false, ranges: 0, hours: 0 });
     const previous = this.running ?? Promise.resolve(undefined);
-    const run = previous.catch(() => undefined).then(() => this.drainQueue());
+    const run = previous.catch(() => undefined).then(() => (this.active ? this.drainQueue() : this.refreshAggregates()));
     this.running = run;
     void run.finally(() => {
       if (this.running === run) this.running = undefined;
@@ -125,7 +130,8 @@ export class RollupMaintainer {
    * queues the hours it touched for recomputation, as durably as the points.
    */
   async recordBatch(part: PersistedTelemetry): Promise<void> {
-    if (!this.active) return;
+    // On TimescaleDB live points are the policies' business; only replays need the job.
+    if (!this.active && !(this.refreshes && part.historical)) return;
     const seriesIds = part.seriesIds.length > MAX_DIRTY_SERIES ? null : part.seriesIds;
     const ranges: DirtyRange[] = [];
     for (let i = 0; i < part.hours.length; ) {
@@ -140,6 +146,39 @@ export class RollupMaintainer {
       i = j + 1;
     }
     await recordDirty(this.db, ranges);
+  }
+
+  /**
+   * TimescaleDB: refreshes both continuous aggregates over the queued (replayed) ranges,
+   * whole hours at a time (only buckets wholly inside a refresh window are refreshed), and
+   * only then removes them from the queue: a hub dying midway leaves them for the next
+   * run. `refresh_continuous_aggregate` may not run inside a transaction, so the job holds
+   * a session advisory lock on its connection instead of a transaction one.
+   */
+  private async refreshAggregates(): Promise<RollupRun> {
+    return this.db.withClient(async (client) => {
+      const total: RollupRun = { ran: false, ranges: 0, hours: 0 };
+      const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [ROLLUP_LOCK_KEY]);
+      if (!lock.rows[0].ok) return total;
+      total.ran = true;
+      try {
+        while (!this.stopped) {
+          const { rows } = await client.query<{ id: string; from_ts: Date; to_ts: Date }>('SELECT id, from_ts, to_ts FROM telemetry_rollup_dirty ORDER BY id LIMIT $1', [this.options.claimLimit]);
+          if (!rows.length) break;
+          for (const w of refreshWindows(rows.map((r) => ({ from: r.from_ts, to: r.to_ts })))) {
+            for (const view of ['telemetry_1m', 'telemetry_1h']) {
+              await client.query(`CALL refresh_continuous_aggregate('${view}', $1::timestamptz, $2::timestamptz)`, [new Date(w.from), new Date(w.to)]);
+            }
+            total.hours += (w.to - w.from) / HOUR_MS;
+          }
+          await client.query('DELETE FROM telemetry_rollup_dirty WHERE id = ANY ($1::bigint[])', [rows.map((r) => r.id)]);
+          total.ranges += rows.length;
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [ROLLUP_LOCK_KEY]);
+      }
+      return total;
+    });
   }
 
   private async drainQueue(): Promise<RollupRun> {
@@ -207,4 +246,21 @@ export function hourGroups(ranges: DirtyRange[]): HourGroup[] {
     }
   }
   return [...byHour.values()].sort((a, b) => b.hour - a.hour);
+}
+
+/**
+ * The whole clock hours [from, to) (epoch ms) covering the given ranges (`to` inclusive),
+ * overlapping and adjacent ones merged, oldest first: one refresh per stretch of replay.
+ */
+export function refreshWindows(ranges: { from: Date; to: Date }[]): { from: number; to: number }[] {
+  const hours = ranges
+    .map((r) => ({ from: Math.floor(r.from.getTime() / HOUR_MS) * HOUR_MS, to: Math.floor(r.to.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS }))
+    .sort((a, b) => a.from - b.from);
+  const merged: { from: number; to: number }[] = [];
+  for (const h of hours) {
+    const last = merged.at(-1);
+    if (last && h.from <= last.to) last.to = Math.max(last.to, h.to);
+    else merged.push({ ...h });
+  }
+  return merged;
 }
