@@ -181,10 +181,21 @@ describe.each(databaseKinds)('live event stream on %s', (kind) => {
     expect(tech.ids()).toEqual([ids[0], ids[1], ids[2], ids[4], marker[0]]);
     expect(clerk.ids()).toEqual([marker[0]]);
 
+    // An event addressed to a person reaches them whatever their role, and nobody else beyond its audience.
+    const clerkId = (await hub.db.query<{ id: number }>('SELECT id FROM users WHERE username = $1', [`clerk-${kind}`])).rows[0].id;
+    const addressed = await append(hub, [
+      { type: 'service.request', buildingId: 'bldg-south', audience: ['manager'], userIds: [clerkId] },
+      { type: 'test.marker', buildingId: 'bldg-north', audience: ['guard', 'technician', 'clerk'] },
+    ]);
+    for (const p of [northGuard, tech, clerk]) await waitFor(() => p.ids().includes(addressed[1]), 'the second marker');
+    expect(clerk.ids()).toEqual([marker[0], addressed[0], addressed[1]]);
+    expect(tech.ids()).not.toContain(addressed[0]);
+    expect(northGuard.ids()).not.toContain(addressed[0]);
+
     // Resuming from before the batch replays under the same filter.
     const replay = await openLive(hub, { token: await hub.login(`guard-north-${kind}`, `guard-north-${kind}-password-1`), since: ids[0] - 1 });
-    await waitFor(() => replay.ids().includes(marker[0]), 'replay reaches the marker');
-    expect(replay.ids()).toEqual([ids[0], marker[0]]);
+    await waitFor(() => replay.ids().includes(addressed[1]), 'replay reaches the last marker');
+    expect(replay.ids()).toEqual([ids[0], marker[0], addressed[1]]);
   });
 
   it('closes sockets whose session was revoked, and follows role changes', async () => {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { upsertBuilding, upsertSite } from '../src/records/index.js';
 import { databaseKinds } from './support/databases.js';
 import { demoPassword, startTestHub, type TestHub } from './support/hub.js';
+import { waitFor } from './support/wait.js';
 
 type Login = 'owner' | 'clerk' | 'technician' | 'manager';
 
@@ -139,6 +141,25 @@ describe.each(databaseKinds)('service requests on %s', (kind) => {
     const rejectable = (await api('clerk', 'POST', '/api/service-requests', { buildingId: 'bs1', category: 'other', description: 'duplicate call' })).json().request;
     const rejected = await api('clerk', 'POST', `/api/service-requests/${rejectable.id}/reject`, { reason: 'duplicate of an earlier call' });
     expect(rejected.json().request.status).toBe('rejected');
+  });
+
+  it("follows the owner's own requests live, and only theirs", async () => {
+    const frames: { type: string; data: { action: string; request: { id: number; status: string } } }[] = [];
+    const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/api/live?token=${tokens.owner}`);
+    socket.on('message', (raw: Buffer) => frames.push(JSON.parse(raw.toString('utf8'))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    try {
+      await waitFor(() => frames.some((f) => f.type === 'live.hello'), 'the hello frame');
+      const neighbours = (await api('clerk', 'POST', '/api/service-requests', { unitId: otherUnit, category: 'plumbing', description: 'tap drips' })).json().request;
+      const mine = (await api('owner', 'POST', '/api/service-requests', { unitId: myUnit, category: 'plumbing', description: 'shower drain slow' })).json().request;
+      await api('clerk', 'POST', `/api/service-requests/${neighbours.id}/classify`, {});
+      await api('clerk', 'POST', `/api/service-requests/${mine.id}/classify`, {});
+      const dispatched = await waitFor(() => frames.find((f) => f.type === 'service.request' && f.data.request.id === mine.id && f.data.request.status === 'dispatched'), 'my request dispatched, live');
+      expect(dispatched.data.action).toBe('dispatch');
+      expect(frames.filter((f) => f.type === 'service.request').map((f) => f.data.request.id)).not.toContain(neighbours.id);
+    } finally {
+      socket.close();
+    }
   });
 
   it('answers bad input with per-field 400s and changes nothing', async () => {

@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { isApiError, type ApiError } from '../api/client.ts';
 import { usePolled } from '../api/use-polled.ts';
+import { useLiveRefresh } from '../manager/use-live-refresh.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { PageHeader } from '../pages/page-header.tsx';
@@ -16,11 +17,14 @@ import '../service/service.css';
 import './resident.css';
 
 /**
- * Owners do not get the live stream's service events (it is filtered by role and
- * building, not by person), so their pages poll; the hub brings a request up to its
- * work order's state on every read, so each poll shows the latest.
+ * The hub addresses each change of an owner's request to that owner on the live stream
+ * (`service.request`): the pages reload on it. The slow poll only covers a stream that is
+ * down for a while (it reconnects and resumes by itself).
  */
-const FOLLOW_MS = 3_000;
+const FOLLOW_MS = 60_000;
+const LIVE_TYPES = ['service.request'] as const;
+/** A burst of changes (classified, dispatched, assigned at once) is one reload. */
+const LIVE_MIN_INTERVAL_MS = 300;
 
 function parseId(segment: string | undefined): number | null {
   return segment !== undefined && /^\d+$/.test(segment) ? Number(segment) : null;
@@ -36,6 +40,7 @@ export function MyRequestsPage({ rest }: { rest: string[] }) {
   const creating = rest[0] === 'new';
   const selected = creating ? null : parseId(rest[0]);
   const list = usePolled('my-requests', listMyRequests, FOLLOW_MS);
+  useLiveRefresh(LIVE_TYPES, list.refresh, LIVE_MIN_INTERVAL_MS);
   return (
     <div className="resident-page" data-testid="my-requests-page">
       <PageHeader
@@ -85,6 +90,7 @@ function MyRequestDetail({ id, onChanged }: { id: number; onChanged: () => void 
   const t = useT();
   const { locale } = useLocale();
   const detail = usePolled(`my-request:${id}`, (signal) => fetchMyRequest(id, signal), FOLLOW_MS);
+  useLiveRefresh(LIVE_TYPES, detail.refresh, LIVE_MIN_INTERVAL_MS);
   if (!detail.data) {
     return (
       <aside className="card resident-detail" data-testid="my-request-detail" aria-busy={detail.loading}>

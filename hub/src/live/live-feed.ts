@@ -13,6 +13,8 @@ export interface LiveEventInput {
   buildingId: string | null;
   /** Roles allowed to see it. */
   audience: readonly Role[];
+  /** People it is addressed to besides the audience (e.g. the owner of a request): they see it whatever their role. */
+  userIds?: readonly number[];
   data: unknown;
 }
 
@@ -27,9 +29,9 @@ export async function appendLiveEvent(tx: Queryable, event: LiveEventInput): Pro
   // One round trip: the INSERT reads its row from the lock's CTE, so the id is drawn after the lock is held.
   const { rows } = await tx.query<{ id: string }>(
     `WITH locked AS (SELECT pg_advisory_xact_lock($1)),
-          inserted AS (INSERT INTO live_events (type, building_id, audience, data) SELECT $2, $3, $4, $5 FROM locked RETURNING id)
+          inserted AS (INSERT INTO live_events (type, building_id, audience, data, user_ids) SELECT $2, $3, $4, $5, $7 FROM locked RETURNING id)
      SELECT id, pg_notify($6, id::text) FROM inserted`,
-    [LIVE_EVENT_LOCK, event.type, event.buildingId, event.audience, JSON.stringify(event.data), LIVE_CHANNEL],
+    [LIVE_EVENT_LOCK, event.type, event.buildingId, event.audience, JSON.stringify(event.data), LIVE_CHANNEL, event.userIds?.length ? event.userIds : null],
   );
   return Number(rows[0].id);
 }

@@ -481,9 +481,9 @@ export class LiveHub {
   }
 }
 
-/** An event is shown to a user whose role is in its audience and who may see its building. */
-export function isVisibleTo(user: SessionUser, row: Pick<LiveEventRow, 'audience' | 'building_id'>): boolean {
-  return row.audience.includes(user.role) && canSeeBuilding(user, row.building_id);
+/** An event is shown to a user whose role is in its audience and who may see its building, and to the people it is addressed to. */
+export function isVisibleTo(user: SessionUser, row: Pick<LiveEventRow, 'audience' | 'building_id' | 'user_ids'>): boolean {
+  return (row.audience.includes(user.role) && canSeeBuilding(user, row.building_id)) || (row.user_ids?.includes(user.id) ?? false);
 }
 
 /** `{ "id", "type", "data" }`, with the stored JSON text spliced in as is. */

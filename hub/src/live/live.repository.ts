@@ -9,6 +9,8 @@ export interface LiveEventRow {
   type: string;
   building_id: string | null;
   audience: Role[];
+  /** People it is addressed to besides the audience, or null. */
+  user_ids: number[] | null;
   /** The event's data as JSON text, spliced into the frame without a parse/stringify round trip. */
   data: string;
 }
@@ -16,7 +18,7 @@ export interface LiveEventRow {
 /** Events after `afterId`, oldest first, at most `limit`. */
 export async function readLiveEventsAfter(db: Queryable, afterId: number, limit: number): Promise<LiveEventRow[]> {
   const { rows } = await db.query<LiveEventRow>(
-    `SELECT id, type, building_id, audience, data::text AS data
+    `SELECT id, type, building_id, audience, user_ids::int[] AS user_ids, data::text AS data
        FROM live_events
       WHERE id > $1
       ORDER BY id

@@ -105,8 +105,8 @@ export class AlarmRequestService {
       if (!ep || ep.work_order_id === null || ep.building_id === null) return null;
       if (!ep.flagged && !(ep.category === 'maintenance' && ep.unit_id !== null)) return null;
       // The unit's holder asks (an owner before a tenant or resident), so they see it in the portal and rate it.
-      const owner = ep.unit_id === null ? undefined : (await tx.query<{ id: number; name: string }>(
-        `SELECT o.id::int AS id, o.name FROM current_unit_owners c JOIN owners o ON o.id = c.owner_id
+      const owner = ep.unit_id === null ? undefined : (await tx.query<{ id: number; name: string; user_id: number | null }>(
+        `SELECT o.id::int AS id, o.name, o.user_id FROM current_unit_owners c JOIN owners o ON o.id = c.owner_id
           WHERE c.unit_id = $1 ORDER BY c.role <> 'owner', c.from_date, o.id LIMIT 1`,
         [ep.unit_id],
       )).rows[0];
@@ -131,6 +131,7 @@ export class AlarmRequestService {
         type: 'service.request',
         buildingId: ep.building_id,
         audience: liveAudience,
+        userIds: owner?.user_id != null ? [owner.user_id] : undefined,
         data: { action: 'create', request: { id: row.id, number: row.number, channel: 'alarm', category: categoryForTrade(ep.trade), urgency, status, unitId: ep.unit_id, workOrderId: ep.work_order_id } },
       });
       return { id: row.id, liveEventId };

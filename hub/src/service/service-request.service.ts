@@ -456,16 +456,17 @@ export class ServiceRequestService {
   }
 
   /**
-   * The live event of a change, for the service desk only. The live feed filters by role
-   * and building, not by person: an 'owner' audience would show every owner of the
-   * building everyone's requests. Owners follow theirs through GET /api/service-requests,
-   * which brings the status up to date on every read.
+   * The live event of a change: for the service desk (by role and building), and for the
+   * requesting owner's login by person (an 'owner' audience would show every owner of
+   * the building everyone's requests).
    */
-  private publish(tx: Queryable, r: ServiceRequestRow, action: string): Promise<number> {
+  private async publish(tx: Queryable, r: ServiceRequestRow, action: string): Promise<number> {
+    const owner = r.owner_id === null ? undefined : (await tx.query<{ user_id: number | null }>('SELECT user_id FROM owners WHERE id = $1', [r.owner_id])).rows[0];
     return appendLiveEvent(tx, {
       type: 'service.request',
       buildingId: r.building_id,
       audience: liveAudience,
+      userIds: owner?.user_id != null ? [owner.user_id] : undefined,
       data: { action, request: { id: r.id, number: r.number, channel: r.channel, category: r.category, urgency: r.urgency, status: r.status, unitId: r.unit_id, workOrderId: r.work_order_id } },
     });
   }
