@@ -109,9 +109,8 @@ const toEntry = (e: LedgerEntryRow): z.infer<typeof entrySchema> => ({
   lateFeeOn: e.late_fee_on,
 });
 
-const paymentSchema = z.object({
-  id: z.number(),
-  kind: z.enum(['payment', 'refund']),
+/** What a payment and its receipt both say: whose unit, who paid, how much, how and when. */
+const paidFields = {
   unitId: z.number(),
   unitNumber: z.string(),
   buildingId: z.string(),
@@ -121,6 +120,24 @@ const paymentSchema = z.object({
   method: z.string(),
   reference: z.string().nullable(),
   paidAt: z.string(),
+};
+type PaidRow = Pick<PaymentRow & ReceiptRow, 'unit_id' | 'unit_number' | 'building_id' | 'owner_id' | 'owner_name' | 'amount_fen' | 'method' | 'reference' | 'paid_at'>;
+const paidOf = (r: PaidRow) => ({
+  unitId: r.unit_id,
+  unitNumber: r.unit_number,
+  buildingId: r.building_id,
+  ownerId: r.owner_id,
+  ownerName: r.owner_name,
+  amountFen: r.amount_fen,
+  method: r.method,
+  reference: r.reference,
+  paidAt: r.paid_at.toISOString(),
+});
+
+const paymentSchema = z.object({
+  id: z.number(),
+  kind: z.enum(['payment', 'refund']),
+  ...paidFields,
   note: z.string().nullable(),
   refundOf: z.number().nullable(),
   recordedBy: z.string(),
@@ -130,15 +147,7 @@ const paymentSchema = z.object({
 const toPayment = (p: PaymentRow): z.infer<typeof paymentSchema> => ({
   id: p.id,
   kind: p.kind,
-  unitId: p.unit_id,
-  unitNumber: p.unit_number,
-  buildingId: p.building_id,
-  ownerId: p.owner_id,
-  ownerName: p.owner_name,
-  amountFen: p.amount_fen,
-  method: p.method,
-  reference: p.reference,
-  paidAt: p.paid_at.toISOString(),
+  ...paidOf(p),
   note: p.note,
   refundOf: p.refund_of,
   recordedBy: p.recorded_by,
@@ -152,15 +161,7 @@ const receiptSchema = z.object({
   series: z.string(),
   seq: z.number(),
   paymentId: z.number(),
-  unitId: z.number(),
-  unitNumber: z.string(),
-  buildingId: z.string(),
-  ownerId: z.number().nullable(),
-  ownerName: z.string().nullable(),
-  amountFen: z.number(),
-  method: z.string(),
-  reference: z.string().nullable(),
-  paidAt: z.string(),
+  ...paidFields,
   issuedAt: z.string(),
   voidedAt: z.string().nullable(),
   voidedBy: z.string().nullable(),
@@ -172,15 +173,7 @@ const toReceipt = (r: ReceiptRow): z.infer<typeof receiptSchema> => ({
   series: r.series,
   seq: r.seq,
   paymentId: r.payment_id,
-  unitId: r.unit_id,
-  unitNumber: r.unit_number,
-  buildingId: r.building_id,
-  ownerId: r.owner_id,
-  ownerName: r.owner_name,
-  amountFen: r.amount_fen,
-  method: r.method,
-  reference: r.reference,
-  paidAt: r.paid_at.toISOString(),
+  ...paidOf(r),
   issuedAt: r.issued_at.toISOString(),
   voidedAt: iso(r.voided_at),
   voidedBy: r.voided_by,
