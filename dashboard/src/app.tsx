@@ -16,6 +16,8 @@ import { MaintenancePage } from './maintenance/maintenance-page.tsx';
 import { MyRequestsPage } from './resident/my-requests-page.tsx';
 import { MyUnitsPage } from './resident/my-units-page.tsx';
 import { RequestsPage } from './service/requests-page.tsx';
+import { MySurveysPage } from './surveys/my-surveys-page.tsx';
+import { SurveysPage } from './surveys/surveys-page.tsx';
 import { replaceRoute, useRoute } from './router/hash-router.ts';
 import { AppHeader } from './shell/app-header.tsx';
 import { isSectionId, sections, sectionsFor, type SectionId } from './shell/sections.ts';
@@ -127,6 +129,10 @@ function SectionPage({ section, rest }: { section: SectionId; rest: string[] }) 
       return <MyUnitsPage />;
     case 'my-requests':
       return <MyRequestsPage rest={rest} />;
+    case 'surveys':
+      return <SurveysPage rest={rest} />;
+    case 'my-surveys':
+      return <MySurveysPage />;
     case 'billing':
       return <BillingSection rest={rest} />;
     case 'my-bills':

@@ -1,6 +1,7 @@
 import { billingMessagesEn } from '../billing/messages.en.ts';
 
 import { officeEn } from '../service/office-messages.ts';
+import { surveysEn } from '../surveys/messages.en.ts';
 
 /**
  * English messages: the reference dictionary. Every other locale must provide exactly
@@ -661,6 +662,7 @@ export const en = {
   'records.import.problem': 'Problem',
   // end records
   ...officeEn,
+  ...surveysEn,
   // security
   'security.evidence.snapshot': 'Snapshot',
   'security.evidence.clip': 'Clip ({seconds} s)',

@@ -1,5 +1,6 @@
 import { billingMessagesZhCN } from '../billing/messages.zh-CN.ts';
 import { officeZhCN } from '../service/office-messages.ts';
+import { surveysZhCN } from '../surveys/messages.zh-CN.ts';
 import { type Messages } from './en.ts';
 
 /** 简体中文. Typed as `Messages`: a missing or extra key is a compile error. */
@@ -657,6 +658,7 @@ export const zhCN: Messages = {
   'records.import.problem': '问题',
   // end records
   ...officeZhCN,
+  ...surveysZhCN,
   // security
   'security.evidence.snapshot': '抓拍',
   'security.evidence.clip': '录像片段（{seconds} 秒）',

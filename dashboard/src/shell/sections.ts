@@ -18,9 +18,11 @@ export const sectionIds = [
   'records',
   'billing',
   'requests',
+  'surveys',
   'my-units',
   'my-bills',
   'my-requests',
+  'my-surveys',
   'users',
 ] as const;
 export type SectionId = (typeof sectionIds)[number];
@@ -47,6 +49,8 @@ export const sections: Record<SectionId, SectionInfo> = {
   'my-units': { id: 'my-units', title: 'section.myUnits', about: 'sectionAbout.myUnits' },
   'my-bills': { id: 'my-bills', title: 'section.myBills', about: 'sectionAbout.myBills' },
   'my-requests': { id: 'my-requests', title: 'section.myRequests', about: 'sectionAbout.myRequests' },
+  surveys: { id: 'surveys', title: 'section.surveys', about: 'sectionAbout.surveys' },
+  'my-surveys': { id: 'my-surveys', title: 'section.mySurveys', about: 'sectionAbout.mySurveys' },
   users: { id: 'users', title: 'section.users', about: 'sectionAbout.users' },
 };
 
@@ -59,10 +63,10 @@ export const sections: Record<SectionId, SectionInfo> = {
 export const sectionsByRole: Record<Role, readonly SectionId[]> = {
   guard: ['alarms', 'estate'],
   technician: ['my-work-orders', 'equipment', 'ledger', 'parts', 'maintenance'],
-  manager: ['overview', 'alarms', 'work-orders', 'equipment', 'ledger', 'parts', 'maintenance', 'requests', 'records', 'billing'],
+  manager: ['overview', 'alarms', 'work-orders', 'equipment', 'ledger', 'parts', 'maintenance', 'requests', 'surveys', 'records', 'billing'],
   clerk: ['records', 'billing', 'requests', 'parts'],
-  owner: ['my-units', 'my-bills', 'my-requests'],
-  admin: ['overview', 'alarms', 'estate', 'work-orders', 'equipment', 'ledger', 'parts', 'maintenance', 'records', 'billing', 'requests', 'users'],
+  owner: ['my-units', 'my-bills', 'my-requests', 'my-surveys'],
+  admin: ['overview', 'alarms', 'estate', 'work-orders', 'equipment', 'ledger', 'parts', 'maintenance', 'records', 'billing', 'requests', 'surveys', 'users'],
 };
 
 export function isSectionId(value: string | undefined): value is SectionId {
