@@ -1,4 +1,3 @@
-import { useEffect, useRef } from 'react';
 import { workOrderStatuses, type WorkOrderStatus } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useUser } from '../auth/auth-context.tsx';
@@ -7,7 +6,7 @@ import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { listPmPlans } from '../maintenance/pm-api.ts';
 import { PmStatusPill } from '../maintenance/pm-status-pill.tsx';
 import { formatHash } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { DetailPanelHead, DetailPanelPending, useTitleFocus } from '../shell/detail-panel.tsx';
 import { sectionsFor } from '../shell/sections.ts';
 import { statusLabel } from '../workorders/labels.ts';
 import { useBuildingNames } from '../workorders/use-building-names.ts';
@@ -35,24 +34,19 @@ export function EquipmentDetailPanel({ id, onClose }: { id: number; onClose: () 
   const buildings = useBuildingNames();
   const history = usePolled(`equipment-history:${id}`, (signal) => fetchEquipmentHistory(id, signal), 30_000);
   const plans = usePolled(`equipment-plans:${id}`, (signal) => listPmPlans({ equipmentId: id }, signal), 60_000);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const shown = history.data !== undefined;
-  useEffect(() => {
-    if (shown) headingRef.current?.focus();
-  }, [shown]);
+  const headingRef = useTitleFocus(history.data !== undefined);
 
   if (!history.data) {
     return (
-      <aside className="assets-detail card" data-testid="equipment-detail" aria-busy={history.loading}>
-        <div className="card__head">
-          <p className="eyebrow">{t('assets.equipment.eyebrow')}</p>
-          <button type="button" className="button button--small" onClick={onClose}>
-            {t('common.close')}
-          </button>
-        </div>
-        {history.loading ? <p className="muted">{t('common.loading')}</p> : null}
-        {history.error ? history.error.status === 404 ? <p className="empty-note">{t('assets.equipment.notFound')}</p> : <ErrorText error={history.error} /> : null}
-      </aside>
+      <DetailPanelPending
+        className="assets-detail"
+        testId="equipment-detail"
+        eyebrow={t('assets.equipment.eyebrow')}
+        notFound={t('assets.equipment.notFound')}
+        loading={history.loading}
+        error={history.error}
+        onClose={onClose}
+      />
     );
   }
 
@@ -61,20 +55,19 @@ export function EquipmentDetailPanel({ id, onClose }: { id: number; onClose: () 
   const warranty = warrantyState(e.warrantyUntil, localDate(new Date()));
   const parameters = Object.entries(e.parameters);
   return (
-    <aside className="assets-detail card" data-testid="equipment-detail" data-equipment-id={e.id} aria-labelledby="assets-equipment-title">
-      <div className="card__head">
-        <div>
-          <p className="eyebrow">
+    <aside className="office-detail assets-detail card" data-testid="equipment-detail" data-equipment-id={e.id} aria-labelledby="assets-equipment-title">
+      <DetailPanelHead
+        eyebrow={
+          <>
             {e.code} · {e.type}
-          </p>
-          <h2 className="card__title" id="assets-equipment-title" tabIndex={-1} ref={headingRef}>
-            {e.name}
-          </h2>
-        </div>
-        <button type="button" className="button button--small" data-testid="equipment-detail-close" onClick={onClose}>
-          {t('common.close')}
-        </button>
-      </div>
+          </>
+        }
+        title={e.name}
+        titleId="assets-equipment-title"
+        headingRef={headingRef}
+        closeTestId="equipment-detail-close"
+        onClose={onClose}
+      />
       <dl className="facts assets-facts">
         <dt>{t('assets.equipment.model')}</dt>
         <dd>{[e.manufacturer, e.model].filter(Boolean).join(' ') || '—'}</dd>
@@ -93,8 +86,8 @@ export function EquipmentDetailPanel({ id, onClose }: { id: number; onClose: () 
       </dl>
 
       {parameters.length ? (
-        <section className="assets-section">
-          <h3 className="assets-section__title">{t('assets.equipment.parameters')}</h3>
+        <section className="office-section">
+          <h3 className="office-section__title">{t('assets.equipment.parameters')}</h3>
           <dl className="facts assets-parameters" data-testid="equipment-parameters">
             {parameters.map(([name, value]) => (
               <div key={name} className="assets-parameters__item">
@@ -106,8 +99,8 @@ export function EquipmentDetailPanel({ id, onClose }: { id: number; onClose: () 
         </section>
       ) : null}
 
-      <section className="assets-section">
-        <h3 className="assets-section__title">{t('assets.equipment.plans')}</h3>
+      <section className="office-section">
+        <h3 className="office-section__title">{t('assets.equipment.plans')}</h3>
         {plans.data && plans.data.length === 0 ? <p className="muted small">{t('assets.equipment.noPlans')}</p> : null}
         <ul className="assets-plans">
           {(plans.data ?? []).map((p) => (
@@ -119,8 +112,8 @@ export function EquipmentDetailPanel({ id, onClose }: { id: number; onClose: () 
         </ul>
       </section>
 
-      <section className="assets-section">
-        <h3 className="assets-section__title">{t('assets.equipment.history')}</h3>
+      <section className="office-section">
+        <h3 className="office-section__title">{t('assets.equipment.history')}</h3>
         {workOrders.length === 0 ? <p className="empty-note small">{t('assets.equipment.noHistory')}</p> : null}
         <ol className="assets-history" data-testid="equipment-history">
           {workOrders.map((wo) => (

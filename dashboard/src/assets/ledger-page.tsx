@@ -40,10 +40,10 @@ export function LedgerPage({ rest }: { rest: string[] }) {
   };
 
   return (
-    <div className="assets-page" data-testid="ledger-page">
+    <div className="office-page" data-testid="ledger-page">
       <PageHeader title={t('section.ledger')} subtitle={t('assets.ledger.subtitle')} />
-      <div className={`assets-layout${selected !== null ? ' assets-layout--with-detail' : ''}`}>
-        <section className="assets-main" aria-label={t('section.ledger')}>
+      <div className={`office-layout assets-layout${selected !== null ? ' office-layout--with-detail' : ''}`}>
+        <section className="office-main" aria-label={t('section.ledger')}>
           <div className="toolbar assets-filters" role="search">
             <label className="field">
               <span>{t('assets.filter.search')}</span>

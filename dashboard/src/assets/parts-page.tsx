@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { isApiError, type ApiError } from '../api/client.ts';
+import { useSubmission } from '../api/use-submission.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useUser } from '../auth/auth-context.tsx';
 import { formatDateTime, formatNumber } from '../i18n/format.ts';
@@ -24,9 +24,9 @@ export function PartsPage({ rest }: { rest: string[] }) {
   const t = useT();
   const tab: Tab = rest[0] === 'movements' ? 'movements' : 'stock';
   return (
-    <div className="assets-page" data-testid="parts-page">
+    <div className="office-page" data-testid="parts-page">
       <PageHeader title={t('section.parts')} subtitle={t('assets.parts.subtitle')} />
-      <div className="segmented assets-tabs" role="tablist" aria-label={t('section.parts')}>
+      <div className="segmented office-tabs" role="tablist" aria-label={t('section.parts')}>
         {tabs.map((id) => (
           <button key={id} type="button" role="tab" className="segmented__item" aria-selected={tab === id} data-testid={`parts-tab-${id}`} onClick={() => navigate(['parts', id])}>
             {t(`assets.parts.tab.${id}`)}
@@ -56,7 +56,7 @@ function StockPanel() {
 
   return (
     <div className="assets-columns">
-      <section className="assets-main" aria-label={t('assets.parts.tab.stock')}>
+      <section className="office-main" aria-label={t('assets.parts.tab.stock')}>
         <div className="toolbar">
           <label className="checkbox">
             <input type="checkbox" data-testid="stock-low-only" checked={lowOnly} onChange={(e) => setLowOnly(e.target.checked)} />
@@ -128,8 +128,7 @@ function StockForm({ kind, parts, onDone }: { kind: 'receipt' | 'adjustment'; pa
   const [qty, setQty] = useState('');
   const [note, setNote] = useState('');
   const [problem, setProblem] = useState<QuantityProblem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
   const [done, setDone] = useState<string | null>(null);
   const adjusting = kind === 'adjustment';
   const prefix = adjusting ? 'stock-adjust' : 'stock-receipt';
@@ -142,10 +141,8 @@ function StockForm({ kind, parts, onDone }: { kind: 'receipt' | 'adjustment'; pa
       return;
     }
     setProblem(null);
-    setBusy(true);
-    setError(null);
     setDone(null);
-    try {
+    await send(async () => {
       const [movement] = adjusting
         ? await adjustStock({ partCode, store: store.trim(), qty: parsed.qty, reason: note.trim() })
         : await receiveParts({ partCode, store: store.trim(), qty: parsed.qty, note: note.trim() || undefined });
@@ -153,11 +150,7 @@ function StockForm({ kind, parts, onDone }: { kind: 'receipt' | 'adjustment'; pa
       setQty('');
       setNote('');
       onDone();
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

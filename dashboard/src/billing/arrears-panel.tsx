@@ -4,10 +4,10 @@ import { usePolled } from '../api/use-polled.ts';
 import { formatDateTime, formatNumber } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner, ErrorText } from '../shell/error-text.tsx';
 import { acknowledgeWarning, ageingBuckets, completeArrearsAction, fetchArrears, letterPdfUrl, listArrearsActions, listArrearsWarnings, logArrearsCall, type ArrearsAction, type ArrearsRow } from './billing-api.ts';
 import { ageingRows } from './billing-filters.ts';
-import { BuildingSelect, ErrorBanner, Money, Section, useBillingLive, useBuildings } from './billing-parts.tsx';
+import { BuildingSelect, Money, Section, useBillingLive, useBuildings } from './billing-parts.tsx';
 import { actionLabel, formatDate, warningReasonLabel } from './labels.ts';
 import { ReasonForm } from './receipts-list.tsx';
 

@@ -1,8 +1,7 @@
-import { useEffect, useRef } from 'react';
 import { usePolled } from '../api/use-polled.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
-import { ErrorText } from '../shell/error-text.tsx';
+import { DetailPanelHead, DetailPanelPending, useTitleFocus } from '../shell/detail-panel.tsx';
 import { fetchBill } from './billing-api.ts';
 import { isOverdue, todayIso } from './billing-filters.ts';
 import { BillStatusPill, Money, useBillingLive } from './billing-parts.tsx';
@@ -18,44 +17,35 @@ export function BillDetail({ id, onClose, onPay }: { id: number; onClose: () => 
   const { locale } = useLocale();
   const detail = usePolled(`bill:${id}`, (signal) => fetchBill(id, signal), 60_000);
   useBillingLive(detail.refresh);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const shown = detail.data !== undefined;
-  useEffect(() => {
-    if (shown) headingRef.current?.focus();
-  }, [shown]);
-
-  const close = (
-    <button type="button" className="button button--small" data-testid="bill-detail-close" onClick={onClose}>
-      {t('common.close')}
-    </button>
-  );
+  const headingRef = useTitleFocus(detail.data !== undefined);
 
   if (!detail.data) {
     return (
-      <aside className="records-detail card" data-testid="bill-detail" aria-busy={detail.loading}>
-        <div className="card__head">
-          <p className="eyebrow">{t('billing.bill.eyebrow')}</p>
-          {close}
-        </div>
-        {detail.loading ? <p className="muted">{t('common.loading')}</p> : null}
-        {detail.error ? detail.error.status === 404 ? <p className="empty-note">{t('billing.bill.notFound')}</p> : <ErrorText error={detail.error} /> : null}
-      </aside>
+      <DetailPanelPending
+        className="records-detail"
+        testId="bill-detail"
+        eyebrow={t('billing.bill.eyebrow')}
+        notFound={t('billing.bill.notFound')}
+        loading={detail.loading}
+        error={detail.error}
+        closeTestId="bill-detail-close"
+        onClose={onClose}
+      />
     );
   }
 
   const { bill, entries } = detail.data;
   const overdue = isOverdue(bill, todayIso());
   return (
-    <aside className="records-detail card" data-testid="bill-detail" data-bill-id={bill.id} data-status={bill.status} aria-labelledby="billing-bill-title">
-      <div className="card__head">
-        <div>
-          <p className="eyebrow">{t('billing.bill.unitPeriod', { unit: bill.unitNumber, period: bill.period })}</p>
-          <h2 className="card__title" id="billing-bill-title" tabIndex={-1} ref={headingRef}>
-            {t('billing.bill.title', { number: bill.number })}
-          </h2>
-        </div>
-        {close}
-      </div>
+    <aside className="office-detail records-detail card" data-testid="bill-detail" data-bill-id={bill.id} data-status={bill.status} aria-labelledby="billing-bill-title">
+      <DetailPanelHead
+        eyebrow={t('billing.bill.unitPeriod', { unit: bill.unitNumber, period: bill.period })}
+        title={t('billing.bill.title', { number: bill.number })}
+        titleId="billing-bill-title"
+        headingRef={headingRef}
+        closeTestId="bill-detail-close"
+        onClose={onClose}
+      />
       <dl className="facts billing-facts">
         <dt>{t('billing.col.status')}</dt>
         <dd>
@@ -94,8 +84,8 @@ export function BillDetail({ id, onClose, onPay }: { id: number; onClose: () => 
         </button>
       ) : null}
 
-      <section className="records-section" aria-labelledby="billing-lines-title">
-        <h3 className="records-section__title" id="billing-lines-title">
+      <section className="office-section" aria-labelledby="billing-lines-title">
+        <h3 className="office-section__title" id="billing-lines-title">
           {t('billing.bill.lines')}
         </h3>
         <table className="data-table billing-lines" data-testid="bill-lines">
@@ -124,8 +114,8 @@ export function BillDetail({ id, onClose, onPay }: { id: number; onClose: () => 
         </table>
       </section>
 
-      <section className="records-section" aria-labelledby="billing-entries-title">
-        <h3 className="records-section__title" id="billing-entries-title">
+      <section className="office-section" aria-labelledby="billing-entries-title">
+        <h3 className="office-section__title" id="billing-entries-title">
           {t('billing.bill.entries')}
         </h3>
         {entries.length === 0 ? <p className="empty-note small">{t('billing.bill.noEntries')}</p> : null}

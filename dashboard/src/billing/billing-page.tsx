@@ -27,7 +27,7 @@ export function BillingPage({ rest }: { rest: string[] }) {
   return (
     <div className="records billing" data-testid="billing-page">
       <PageHeader title={t('section.billing')} subtitle={t('billing.subtitle')} />
-      <div className="segmented records-tabs" role="tablist" aria-label={t('section.billing')}>
+      <div className="segmented office-tabs" role="tablist" aria-label={t('section.billing')}>
         {tabs.map((name) => (
           <button key={name} type="button" role="tab" className="segmented__item" aria-selected={tab === name} data-testid={`billing-tab-${name}`} onClick={() => navigate(['billing', name])}>
             {t(`billing.tab.${name}`)}

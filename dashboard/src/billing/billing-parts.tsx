@@ -1,15 +1,13 @@
 import { useCallback, useMemo, type ReactNode } from 'react';
-import { type ApiError } from '../api/client.ts';
 import { fetchEstate } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useT } from '../i18n/i18n-context.tsx';
 import { useLiveRefresh } from '../manager/use-live-refresh.ts';
-import { ErrorText } from '../shell/error-text.tsx';
 import { type BillStatus } from './billing-api.ts';
 import { billStatusTone } from './billing-filters.ts';
 import { formatFen } from './money.ts';
 
-/** Small pieces every billing panel uses: amounts, status pills, the building list, errors. */
+/** Small pieces every billing panel uses: amounts, status pills, the building list. */
 
 export function Money({ fen, testId, strong = false }: { fen: number; testId?: string; strong?: boolean }) {
   return (
@@ -55,21 +53,6 @@ export function BuildingSelect({ id, value, onChange, testId, anyLabel }: { id: 
 /** Billing pages follow the hub's money events; a burst of payments refreshes once a second at most. */
 export function useBillingLive(refresh: () => void): void {
   useLiveRefresh(['billing.'], refresh, 1_000);
-}
-
-export function ErrorBanner({ error, onRetry }: { error: ApiError | null; onRetry?: () => void }) {
-  const t = useT();
-  if (!error) return null;
-  return (
-    <div className="banner banner--error">
-      <ErrorText error={error} />
-      {onRetry ? (
-        <button type="button" className="button button--small" onClick={onRetry}>
-          {t('common.retry')}
-        </button>
-      ) : null}
-    </div>
-  );
 }
 
 export function Section({ title, children, testId, actions }: { title: string; children: ReactNode; testId?: string; actions?: ReactNode }) {

@@ -4,10 +4,11 @@ import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { Pager } from '../records/pager.tsx';
 import { pageRange } from '../records/unit-filters.ts';
 import { navigate } from '../router/hash-router.ts';
+import { ErrorBanner } from '../shell/error-text.tsx';
 import { billStatuses, searchBills, type Bill, type BillStatus } from './billing-api.ts';
 import { BILLS_PER_PAGE, billQueryKey, emptyBillFilters, isOverdue, todayIso, toBillQuery, type BillFilters } from './billing-filters.ts';
 import { BillDetail } from './bill-detail.tsx';
-import { BillStatusPill, BuildingSelect, ErrorBanner, Money, useBillingLive, useBuildings } from './billing-parts.tsx';
+import { BillStatusPill, BuildingSelect, Money, useBillingLive, useBuildings } from './billing-parts.tsx';
 import { formatDate } from './labels.ts';
 import { searchOwnerPicks, searchUnitPicks, SearchPicker } from './search-picker.tsx';
 
@@ -30,8 +31,8 @@ export function BillsPanel({ billId }: { billId: number | null }) {
   const { first, last } = pageRange(page, BILLS_PER_PAGE, total);
 
   return (
-    <div className={`records-layout${billId !== null ? ' records-layout--with-detail' : ''}`}>
-      <section className="records-main" aria-label={t('billing.tab.bills')}>
+    <div className={`office-layout records-layout${billId !== null ? ' office-layout--with-detail' : ''}`}>
+      <section className="office-main" aria-label={t('billing.tab.bills')}>
         <div className="toolbar records-filters" role="search" data-testid="bill-filters">
           <div className="field">
             <label htmlFor={ids.building}>{t('billing.filter.building')}</label>

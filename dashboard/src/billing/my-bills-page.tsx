@@ -4,14 +4,15 @@ import { useT } from '../i18n/i18n-context.tsx';
 import { PageHeader } from '../pages/page-header.tsx';
 import { Pager } from '../records/pager.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ownerPaymentMethods, searchBills, type BillStatus, type PaymentResult } from './billing-api.ts';
+import { ErrorBanner } from '../shell/error-text.tsx';
+import { ownerPaymentMethods, searchBills, type BillStatus } from './billing-api.ts';
 import { BILLS_PER_PAGE, billQueryKey, emptyBillFilters, owingBills, toBillQuery, unitsOfBills } from './billing-filters.ts';
 import './billing.css';
 import { BillDetail } from './bill-detail.tsx';
 import { parseId } from './billing-page.tsx';
 import { BillTable } from './bills-panel.tsx';
-import { ErrorBanner, Money, Section, useBillingLive } from './billing-parts.tsx';
-import { PaymentForm, PaymentResultCard } from './payment-form.tsx';
+import { Money, Section, useBillingLive } from './billing-parts.tsx';
+import { PaymentStep } from './payment-form.tsx';
 import { ReceiptsList } from './receipts-list.tsx';
 
 /**
@@ -84,8 +85,8 @@ export function MyBillsPage({ rest }: { rest: string[] }) {
         />
       ) : null}
 
-      <div className={`records-layout${billId !== null ? ' records-layout--with-detail' : ''}`}>
-        <section className="records-main" aria-label={t('billing.tab.bills')}>
+      <div className={`office-layout records-layout${billId !== null ? ' office-layout--with-detail' : ''}`}>
+        <section className="office-main" aria-label={t('billing.tab.bills')}>
           <div className="toolbar records-filters">
             <div className="field">
               <label htmlFor={statusField}>{t('billing.filter.status')}</label>
@@ -126,32 +127,10 @@ export function MyBillsPage({ rest }: { rest: string[] }) {
 
 function OwnerPayment({ unitId, unitNumber, suggestedFen, billNumber, onRecorded }: { unitId: number; unitNumber: string; suggestedFen: number; billNumber: (id: number) => string; onRecorded: () => void }) {
   const t = useT();
-  const [result, setResult] = useState<PaymentResult | null>(null);
-  const [formKey, setFormKey] = useState(0);
   return (
     <Section title={t('billing.my.payTitle', { unit: unitNumber })} testId="my-payment" actions={<button type="button" className="button button--small" onClick={() => navigate(['my-bills'])}>{t('common.close')}</button>}>
       <p className="muted small">{t('billing.my.payAbout')}</p>
-      {result ? (
-        <PaymentResultCard
-          result={result}
-          billNumber={billNumber}
-          onAnother={() => {
-            setResult(null);
-            setFormKey((k) => k + 1);
-          }}
-        />
-      ) : (
-        <PaymentForm
-          key={formKey}
-          unitId={unitId}
-          methods={ownerPaymentMethods}
-          suggestedFen={suggestedFen}
-          onRecorded={(r) => {
-            setResult(r);
-            onRecorded();
-          }}
-        />
-      )}
+      <PaymentStep unitId={unitId} methods={ownerPaymentMethods} suggestedFen={suggestedFen} billNumber={billNumber} onRecorded={onRecorded} />
     </Section>
   );
 }

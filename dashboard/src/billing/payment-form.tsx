@@ -139,3 +139,45 @@ export function PaymentResultCard({ result, billNumber, onAnother }: { result: P
     </div>
   );
 }
+
+/**
+ * Taking a payment: the form, then what it paid off with the receipt. "Another payment"
+ * brings back the form under a fresh key, so nothing typed for the last one stays.
+ */
+export function PaymentStep({
+  unitId,
+  methods,
+  suggestedFen,
+  billNumber,
+  onRecorded,
+}: {
+  unitId: number;
+  methods: readonly PaymentMethod[];
+  suggestedFen?: number;
+  billNumber: (billId: number) => string;
+  onRecorded: () => void;
+}) {
+  const [result, setResult] = useState<PaymentResult | null>(null);
+  const [formKey, setFormKey] = useState(0);
+  return result ? (
+    <PaymentResultCard
+      result={result}
+      billNumber={billNumber}
+      onAnother={() => {
+        setResult(null);
+        setFormKey((k) => k + 1);
+      }}
+    />
+  ) : (
+    <PaymentForm
+      key={formKey}
+      unitId={unitId}
+      methods={methods}
+      suggestedFen={suggestedFen}
+      onRecorded={(r) => {
+        setResult(r);
+        onRecorded();
+      }}
+    />
+  );
+}

@@ -3,11 +3,12 @@ import { fetchUnit, searchUnits } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { fetchUnitAccount, paymentMethods, searchBills, type PaymentResult } from './billing-api.ts';
+import { ErrorBanner } from '../shell/error-text.tsx';
+import { fetchUnitAccount, paymentMethods, searchBills } from './billing-api.ts';
 import { isOverdue, owingBills, todayIso } from './billing-filters.ts';
-import { BillStatusPill, ErrorBanner, Money, Section, useBillingLive } from './billing-parts.tsx';
+import { BillStatusPill, Money, Section, useBillingLive } from './billing-parts.tsx';
 import { formatDate } from './labels.ts';
-import { PaymentForm, PaymentResultCard } from './payment-form.tsx';
+import { PaymentStep } from './payment-form.tsx';
 import { ReceiptsList } from './receipts-list.tsx';
 import { SearchPicker } from './search-picker.tsx';
 
@@ -56,8 +57,6 @@ function UnitPayments({ unitId, onRecorded }: { unitId: number; onRecorded: () =
   const unit = usePolled(`unit:${unitId}`, (signal) => fetchUnit(unitId, signal), 0);
   const account = usePolled(`billing-account:${unitId}`, (signal) => fetchUnitAccount(unitId, signal), 60_000);
   const bills = usePolled(`billing-unit-bills:${unitId}`, (signal) => searchBills({ unit: unitId, limit: 100 }, signal), 60_000);
-  const [result, setResult] = useState<PaymentResult | null>(null);
-  const [formKey, setFormKey] = useState(0);
   const refresh = () => {
     account.refresh();
     bills.refresh();
@@ -78,7 +77,7 @@ function UnitPayments({ unitId, onRecorded }: { unitId: number; onRecorded: () =
         <dt>{t('billing.account.credit')}</dt>
         <dd className="num">{account.data ? <Money fen={account.data.creditFen} testId="account-credit" /> : '…'}</dd>
       </dl>
-      <h3 className="records-section__title">{t('billing.pay.owing')}</h3>
+      <h3 className="office-section__title">{t('billing.pay.owing')}</h3>
       {bills.data && owing.length === 0 ? <p className="empty-note small">{t('billing.pay.nothingOwed')}</p> : null}
       {owing.length ? (
         <table className="data-table" data-testid="payment-owing">
@@ -114,28 +113,16 @@ function UnitPayments({ unitId, onRecorded }: { unitId: number; onRecorded: () =
           </tbody>
         </table>
       ) : null}
-      <h3 className="records-section__title">{t('billing.pay.title')}</h3>
-      {result ? (
-        <PaymentResultCard
-          result={result}
-          billNumber={numberOf}
-          onAnother={() => {
-            setResult(null);
-            setFormKey((k) => k + 1);
-          }}
-        />
-      ) : (
-        <PaymentForm
-          key={formKey}
-          unitId={unitId}
-          methods={paymentMethods}
-          onRecorded={(r) => {
-            setResult(r);
-            refresh();
-            onRecorded();
-          }}
-        />
-      )}
+      <h3 className="office-section__title">{t('billing.pay.title')}</h3>
+      <PaymentStep
+        unitId={unitId}
+        methods={paymentMethods}
+        billNumber={numberOf}
+        onRecorded={() => {
+          refresh();
+          onRecorded();
+        }}
+      />
     </Section>
   );
 }

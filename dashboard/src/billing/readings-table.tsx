@@ -2,9 +2,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { isApiError, type ApiError } from '../api/client.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useT } from '../i18n/i18n-context.tsx';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner, ErrorText } from '../shell/error-text.tsx';
 import { confirmReading, correctReading, listReadings, type Reading } from './billing-api.ts';
-import { ErrorBanner } from './billing-parts.tsx';
 import { flagLabel } from './labels.ts';
 import { ReasonForm } from './receipts-list.tsx';
 

@@ -3,9 +3,9 @@ import { isApiError, type ApiError } from '../api/client.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner, ErrorText } from '../shell/error-text.tsx';
 import { listReceipts, receiptPdfUrl, voidReceipt, type Receipt } from './billing-api.ts';
-import { ErrorBanner, Money, useBillingLive } from './billing-parts.tsx';
+import { Money, useBillingLive } from './billing-parts.tsx';
 import { methodLabel } from './labels.ts';
 
 /**

@@ -1,9 +1,10 @@
 import { lazy, Suspense, useId, useMemo, useState } from 'react';
 import { usePolled } from '../api/use-polled.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
+import { ErrorBanner } from '../shell/error-text.tsx';
 import { fetchCollectionReport, reportKinds, reportUrl } from './billing-api.ts';
 import { collectionSeries, isPeriod, periodOf, shiftPeriod } from './billing-filters.ts';
-import { BuildingSelect, ErrorBanner, Money, Section, useBillingLive, useBuildings } from './billing-parts.tsx';
+import { BuildingSelect, Money, Section, useBillingLive, useBuildings } from './billing-parts.tsx';
 
 const GroupedBars = lazy(() => import('../manager/kpi-charts.tsx').then((m) => ({ default: m.GroupedBars })));
 

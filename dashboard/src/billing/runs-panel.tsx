@@ -1,12 +1,12 @@
 import { useId, useState, type ReactNode } from 'react';
-import { isApiError, type ApiError } from '../api/client.ts';
+import { useSubmission } from '../api/use-submission.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner, ErrorText } from '../shell/error-text.tsx';
 import { checkReadings, listRuns, previewRun, startRun, type BillRun, type ReadingCheck, type RunPreview } from './billing-api.ts';
 import { isPeriod, periodOf } from './billing-filters.ts';
-import { BuildingSelect, ErrorBanner, Money, Section, useBillingLive, useBuildings } from './billing-parts.tsx';
+import { BuildingSelect, Money, Section, useBillingLive, useBuildings } from './billing-parts.tsx';
 import { ReadingsTable } from './readings-table.tsx';
 
 /**
@@ -42,19 +42,12 @@ export function RunsPanel() {
 }
 
 function useAction<A extends unknown[], T>(action: (...args: A) => Promise<T>) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
   const [result, setResult] = useState<T | null>(null);
   const run = async (...args: A) => {
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       setResult(await action(...args));
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return { busy, error, result, run };
 }
@@ -137,7 +130,7 @@ function PreviewSummary({ preview }: { preview: RunPreview }) {
       </div>
       {preview.blocked.length ? (
         <>
-          <h3 className="records-section__title">{t('billing.run.blockedTitle')}</h3>
+          <h3 className="office-section__title">{t('billing.run.blockedTitle')}</h3>
           <ul className="billing-blocked" data-testid="run-blocked">
             {preview.blocked.map((b) => (
               <li key={b.unitId}>

@@ -34,7 +34,7 @@ export function MaintenancePage() {
   const shown = sortPlans(status ? all.filter((p) => p.status === status) : all);
 
   return (
-    <div className="pm-page" data-testid="maintenance-page">
+    <div className="office-page" data-testid="maintenance-page">
       <PageHeader
         title={t('section.maintenance')}
         subtitle={t('pm.subtitle')}

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { isApiError, type ApiError } from '../api/client.ts';
+import { useSubmission } from '../api/use-submission.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { searchEquipment, type Equipment } from '../assets/assets-api.ts';
 import { useT } from '../i18n/i18n-context.tsx';
@@ -16,8 +16,7 @@ export function PlanForm({ onCreated, onCancel }: { onCreated: () => void; onCan
   const [chosen, setChosen] = useState<Equipment | null>(null);
   const [search, setSearch] = useState('');
   const [invalid, setInvalid] = useState<PlanField[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
   const typed = useDebounced(search.trim(), 300);
   const matches = usePolled(!chosen && typed ? `plan-equipment:${typed}` : null, (signal) => searchEquipment({ q: typed, limit: 8 }, signal), 0);
   const set = (change: Partial<PlanDraft>) => setDraft((d) => ({ ...d, ...change }));
@@ -35,16 +34,10 @@ export function PlanForm({ onCreated, onCancel }: { onCreated: () => void; onCan
       return;
     }
     setInvalid([]);
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await createPmPlan(result.body);
       onCreated();
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -40,7 +40,7 @@ export function ImportPanel() {
   };
 
   return (
-    <section className="records-main records-import" aria-labelledby="records-import-title">
+    <section className="office-main records-import" aria-labelledby="records-import-title">
       <h2 className="visually-hidden" id="records-import-title">
         {t('records.tab.import')}
       </h2>

@@ -5,7 +5,7 @@ import { usePolled } from '../api/use-polled.ts';
 import { useUser } from '../auth/auth-context.tsx';
 import { useT } from '../i18n/i18n-context.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner, ErrorText } from '../shell/error-text.tsx';
 import { associationRoleLabel, idTypeLabel } from './labels.ts';
 import { Pager } from './pager.tsx';
 import { canRevealIds } from './records-access.ts';
@@ -30,7 +30,7 @@ export function OwnersPanel() {
   const mayReveal = canRevealIds(user.role);
 
   return (
-    <section className="records-main" aria-labelledby="records-owners-list-title">
+    <section className="office-main" aria-labelledby="records-owners-list-title">
       <h2 className="visually-hidden" id="records-owners-list-title">
         {t('records.tab.owners')}
       </h2>
@@ -49,14 +49,7 @@ export function OwnersPanel() {
           />
         </div>
       </div>
-      {list.error ? (
-        <div className="banner banner--error">
-          <ErrorText error={list.error} />
-          <button type="button" className="button button--small" onClick={list.refresh}>
-            {t('common.retry')}
-          </button>
-        </div>
-      ) : null}
+      <ErrorBanner error={list.error} onRetry={list.refresh} />
       <div className="card records-table-card">
         <p className="muted small" aria-live="polite">
           {list.loading ? t('common.loading') : t('records.owners.summary', { first, last, total })}

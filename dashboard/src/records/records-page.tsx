@@ -23,7 +23,7 @@ export function RecordsPage({ rest }: { rest: string[] }) {
   return (
     <div className="records" data-testid="records-page">
       <PageHeader title={t('section.records')} subtitle={t('records.subtitle')} />
-      <div className="segmented records-tabs" role="tablist" aria-label={t('section.records')}>
+      <div className="segmented office-tabs" role="tablist" aria-label={t('section.records')}>
         {tabs.map((id) => (
           <button key={id} type="button" role="tab" className="segmented__item" aria-selected={tab === id} data-testid={`records-tab-${id}`} onClick={() => navigate(['records', id])}>
             {t(`records.tab.${id}`)}

@@ -1,10 +1,12 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { isApiError, type ApiError } from '../api/client.ts';
+import { useSubmission } from '../api/use-submission.ts';
 import { addUnitAssociation, associationRoles, changeUnitStatus, endUnitAssociation, fetchUnit, searchOwners, unitStatuses, type AssociationRole, type Owner, type UnitAssociation, type UnitStatus } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useUser } from '../auth/auth-context.tsx';
 import { formatDateTime, formatNumber } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
+import { DetailPanelHead, DetailPanelPending, useTitleFocus } from '../shell/detail-panel.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
 import { associationRoleLabel, unitStatusLabel, unitStatusTone } from './labels.ts';
 import { canWriteRecords } from './records-access.ts';
@@ -25,12 +27,8 @@ export function UnitDetailPanel({ id, onClose, onChanged }: { id: number; onClos
   const { locale } = useLocale();
   const user = useUser();
   const detail = usePolled(`unit:${id}`, (signal) => fetchUnit(id, signal), 60_000);
-  const headingRef = useRef<HTMLHeadingElement>(null);
+  const headingRef = useTitleFocus(detail.data !== undefined);
   const writer = canWriteRecords(user.role);
-  const shown = detail.data !== undefined;
-  useEffect(() => {
-    if (shown) headingRef.current?.focus();
-  }, [shown]);
 
   const changed = () => {
     detail.refresh();
@@ -39,33 +37,29 @@ export function UnitDetailPanel({ id, onClose, onChanged }: { id: number; onClos
 
   if (!detail.data) {
     return (
-      <aside className="records-detail card" data-testid="unit-detail" aria-busy={detail.loading}>
-        <div className="card__head">
-          <p className="eyebrow">{t('records.unit.eyebrow')}</p>
-          <button type="button" className="button button--small" onClick={onClose}>
-            {t('common.close')}
-          </button>
-        </div>
-        {detail.loading ? <p className="muted">{t('common.loading')}</p> : null}
-        {detail.error ? detail.error.status === 404 ? <p className="empty-note">{t('records.unit.notFound')}</p> : <ErrorText error={detail.error} /> : null}
-      </aside>
+      <DetailPanelPending
+        className="records-detail"
+        testId="unit-detail"
+        eyebrow={t('records.unit.eyebrow')}
+        notFound={t('records.unit.notFound')}
+        loading={detail.loading}
+        error={detail.error}
+        onClose={onClose}
+      />
     );
   }
 
   const { unit, history, associations } = detail.data;
   return (
-    <aside className="records-detail card" data-testid="unit-detail" data-unit-id={unit.id} aria-labelledby="records-unit-title">
-      <div className="card__head">
-        <div>
-          <p className="eyebrow">{unit.buildingName}</p>
-          <h2 className="card__title" id="records-unit-title" tabIndex={-1} ref={headingRef}>
-            {t('records.unit.title', { number: unit.number })}
-          </h2>
-        </div>
-        <button type="button" className="button button--small" data-testid="unit-detail-close" onClick={onClose}>
-          {t('common.close')}
-        </button>
-      </div>
+    <aside className="office-detail records-detail card" data-testid="unit-detail" data-unit-id={unit.id} aria-labelledby="records-unit-title">
+      <DetailPanelHead
+        eyebrow={unit.buildingName}
+        title={t('records.unit.title', { number: unit.number })}
+        titleId="records-unit-title"
+        headingRef={headingRef}
+        closeTestId="unit-detail-close"
+        onClose={onClose}
+      />
       <dl className="facts records-facts">
         <dt>{t('records.filter.status')}</dt>
         <dd>
@@ -85,8 +79,8 @@ export function UnitDetailPanel({ id, onClose, onChanged }: { id: number; onClos
 
       {writer ? <StatusForm unitId={unit.id} current={unit.status} onDone={changed} /> : null}
 
-      <section className="records-section" aria-labelledby="records-history-title">
-        <h3 className="records-section__title" id="records-history-title">
+      <section className="office-section" aria-labelledby="records-history-title">
+        <h3 className="office-section__title" id="records-history-title">
           {t('records.unit.history')}
         </h3>
         <ol className="records-history" data-testid="unit-history">
@@ -104,8 +98,8 @@ export function UnitDetailPanel({ id, onClose, onChanged }: { id: number; onClos
         </ol>
       </section>
 
-      <section className="records-section" aria-labelledby="records-owners-title">
-        <h3 className="records-section__title" id="records-owners-title">
+      <section className="office-section" aria-labelledby="records-owners-title">
+        <h3 className="office-section__title" id="records-owners-title">
           {t('records.unit.owners')}
         </h3>
         {associations.length === 0 ? <p className="empty-note small">{t('records.unit.noOwners')}</p> : null}
@@ -125,27 +119,20 @@ function StatusForm({ unitId, current, onDone }: { unitId: number; current: Unit
   const ids = { status: useId(), reason: useId() };
   const [status, setStatus] = useState<UnitStatus>(current === 'vacant' ? 'occupied' : 'vacant');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await changeUnitStatus(unitId, status, reason);
       setReason('');
       onDone();
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <form className="records-form records-section" data-testid="unit-status-form" onSubmit={submit}>
-      <h3 className="records-section__title">{t('records.unit.changeStatus')}</h3>
+    <form className="records-form office-section" data-testid="unit-status-form" onSubmit={submit}>
+      <h3 className="office-section__title">{t('records.unit.changeStatus')}</h3>
       <div className="records-form__row">
         <div className="field">
           <label htmlFor={ids.status}>{t('records.unit.newStatus')}</label>

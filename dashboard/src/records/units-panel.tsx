@@ -4,7 +4,7 @@ import { usePolled } from '../api/use-polled.ts';
 import { formatNumber } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner } from '../shell/error-text.tsx';
 import { associationRoleLabel, sortLabel, unitStatusLabel, unitStatusTone } from './labels.ts';
 import { Pager } from './pager.tsx';
 import { emptyUnitFilters, pageRange, toUnitQuery, unitQueryKey, UNITS_PER_PAGE, type UnitFilters } from './unit-filters.ts';
@@ -34,8 +34,8 @@ export function UnitsPanel({ unitId }: { unitId: number | null }) {
   const { first, last } = pageRange(page, UNITS_PER_PAGE, total);
 
   return (
-    <div className={`records-layout${unitId !== null ? ' records-layout--with-detail' : ''}`}>
-      <section className="records-main" aria-labelledby="records-units-title">
+    <div className={`office-layout records-layout${unitId !== null ? ' office-layout--with-detail' : ''}`}>
+      <section className="office-main" aria-labelledby="records-units-title">
         <h2 className="visually-hidden" id="records-units-title">
           {t('records.tab.units')}
         </h2>
@@ -114,14 +114,7 @@ export function UnitsPanel({ unitId }: { unitId: number | null }) {
           </p>
         ) : null}
 
-        {list.error ? (
-          <div className="banner banner--error">
-            <ErrorText error={list.error} />
-            <button type="button" className="button button--small" onClick={list.refresh}>
-              {t('common.retry')}
-            </button>
-          </div>
-        ) : null}
+        <ErrorBanner error={list.error} onRetry={list.refresh} />
 
         <div className="card records-table-card">
           <p className="muted small" data-testid="unit-summary" aria-live="polite">

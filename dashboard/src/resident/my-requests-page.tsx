@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { isApiError, type ApiError } from '../api/client.ts';
+import { useSubmission } from '../api/use-submission.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useLiveRefresh } from '../manager/use-live-refresh.ts';
 import { formatDateTime } from '../i18n/format.ts';
@@ -9,8 +9,9 @@ import { navigate } from '../router/hash-router.ts';
 import { ErrorText } from '../shell/error-text.tsx';
 import { requestStatusTone } from '../service/request-flow.ts';
 import { categoryLabel, requestStatusLabel, urgencyLabel } from '../service/request-labels.ts';
+import { CategoryOptions, UrgencyOptions } from '../service/request-options.tsx';
 import { RequestProgress, RequestTimeline } from '../service/request-progress.tsx';
-import { requestCategories, requestUrgencies, type RequestCategory, type RequestUrgency } from '../service/service-api.ts';
+import { type RequestCategory, type RequestUrgency } from '../service/service-api.ts';
 import { isScore, orderMyRequests, ratingState, scores, type Score } from './rating.ts';
 import { askForService, fetchMyRequest, listMyRequests, listMyUnits, rateMyRequest } from './resident-api.ts';
 import '../service/service.css';
@@ -42,7 +43,7 @@ export function MyRequestsPage({ rest }: { rest: string[] }) {
   const list = usePolled('my-requests', listMyRequests, FOLLOW_MS);
   useLiveRefresh(LIVE_TYPES, list.refresh, LIVE_MIN_INTERVAL_MS);
   return (
-    <div className="resident-page" data-testid="my-requests-page">
+    <div className="office-page" data-testid="my-requests-page">
       <PageHeader
         title={t('section.myRequests')}
         subtitle={t('resident.requests.subtitle')}
@@ -54,7 +55,7 @@ export function MyRequestsPage({ rest }: { rest: string[] }) {
           )
         }
       />
-      <div className={`resident-layout${creating || selected !== null ? ' resident-layout--with-detail' : ''}`}>
+      <div className={`office-layout resident-layout${creating || selected !== null ? ' office-layout--with-detail' : ''}`}>
         <section aria-label={t('section.myRequests')}>
           {list.error ? <ErrorText error={list.error} /> : null}
           {list.loading ? <p className="muted">{t('common.loading')}</p> : null}
@@ -121,8 +122,8 @@ function MyRequestDetail({ id, onChanged }: { id: number; onChanged: () => void 
         {r.location ? ` · ${r.location}` : ''}
       </p>
       <RequestProgress request={r} />
-      <section className="sr-section">
-        <h3 className="sr-section__title">{t('resident.rating.title')}</h3>
+      <section className="office-section">
+        <h3 className="office-section__title">{t('resident.rating.title')}</h3>
         {rating === 'rated' && survey ? (
           <p data-testid="my-request-rated" data-score={survey.score}>
             <span className="sr-stars" aria-label={t('service.survey.score', { score: survey.score })}>
@@ -145,8 +146,8 @@ function MyRequestDetail({ id, onChanged }: { id: number; onChanged: () => void 
           </p>
         )}
       </section>
-      <section className="sr-section">
-        <h3 className="sr-section__title">{t('service.timeline.title')}</h3>
+      <section className="office-section">
+        <h3 className="office-section__title">{t('service.timeline.title')}</h3>
         <RequestTimeline events={events} />
       </section>
     </aside>
@@ -158,22 +159,15 @@ function RatingForm({ requestId, onDone }: { requestId: number; onDone: () => vo
   const commentId = useId();
   const [score, setScore] = useState<Score | null>(null);
   const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (score === null) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await rateMyRequest(requestId, { score, comment: comment.trim() || undefined });
       onDone();
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -210,8 +204,7 @@ function NewRequestForm({ unitId, onCreated }: { unitId: number | null; onCreate
   const [urgency, setUrgency] = useState<RequestUrgency | ''>('');
   const [location, setLocation] = useState('');
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
   // One unit: nothing to choose.
   const only = units.data?.length === 1 ? String(units.data[0].id) : '';
   const chosenUnit = unit || only;
@@ -219,16 +212,10 @@ function NewRequestForm({ unitId, onCreated }: { unitId: number | null; onCreate
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!chosenUnit || !category || !description.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const created = await askForService({ unitId: Number(chosenUnit), category, urgency: urgency || undefined, location: location.trim() || undefined, description: description.trim() });
       onCreated(created.id);
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -249,22 +236,14 @@ function NewRequestForm({ unitId, onCreated }: { unitId: number | null; onCreate
         <label htmlFor={ids.category}>{t('service.col.category')}</label>
         <select id={ids.category} data-testid="my-request-category" required value={category} onChange={(e) => setCategory(e.target.value as RequestCategory | '')}>
           <option value="">—</option>
-          {requestCategories.map((c) => (
-            <option key={c} value={c}>
-              {categoryLabel(t, c)}
-            </option>
-          ))}
+          <CategoryOptions />
         </select>
       </div>
       <div className="field">
         <label htmlFor={ids.urgency}>{t('resident.new.urgency')}</label>
         <select id={ids.urgency} data-testid="my-request-urgency" value={urgency} onChange={(e) => setUrgency(e.target.value as RequestUrgency | '')}>
           <option value="">{t('service.intake.urgencyDefault')}</option>
-          {requestUrgencies.map((u) => (
-            <option key={u} value={u}>
-              {urgencyLabel(t, u)}
-            </option>
-          ))}
+          <UrgencyOptions />
         </select>
       </div>
       <div className="field">

@@ -14,7 +14,7 @@ export function MyUnitsPage() {
   const { locale } = useLocale();
   const units = usePolled('my-units', listMyUnits, 5 * 60_000);
   return (
-    <div className="resident-page" data-testid="my-units-page">
+    <div className="office-page" data-testid="my-units-page">
       <PageHeader title={t('section.myUnits')} subtitle={t('resident.units.subtitle')} />
       {units.error ? <ErrorText error={units.error} /> : null}
       {units.loading ? <p className="muted">{t('common.loading')}</p> : null}

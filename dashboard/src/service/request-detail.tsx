@@ -1,24 +1,24 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { isApiError, type ApiError } from '../api/client.ts';
+import { useId, useState, type FormEvent } from 'react';
+import { useSubmission } from '../api/use-submission.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useUser } from '../auth/auth-context.tsx';
 import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { formatHash } from '../router/hash-router.ts';
+import { DetailPanelHead, DetailPanelPending, useTitleFocus } from '../shell/detail-panel.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
 import { sectionsFor } from '../shell/sections.ts';
 import { useBuildingNames } from '../workorders/use-building-names.ts';
 import { requestStatusTone } from './request-flow.ts';
 import { categoryLabel, channelLabel, requestStatusLabel, urgencyLabel } from './request-labels.ts';
+import { CategoryOptions, UrgencyOptions } from './request-options.tsx';
 import { RequestProgress, RequestTimeline } from './request-progress.tsx';
 import {
   addRequestEvent,
   classifyServiceRequest,
   fetchServiceRequest,
   rejectServiceRequest,
-  requestCategories,
   requestNoteActions,
-  requestUrgencies,
   type RequestCategory,
   type RequestNoteAction,
   type RequestUrgency,
@@ -37,11 +37,7 @@ export function RequestDetailPanel({ id, onClose, onChanged }: { id: number; onC
   const buildings = useBuildingNames();
   // Reading a request brings its status up to its work order's: a short poll keeps it current.
   const detail = usePolled(`request:${id}`, (signal) => fetchServiceRequest(id, signal), 10_000);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const shown = detail.data !== undefined;
-  useEffect(() => {
-    if (shown) headingRef.current?.focus();
-  }, [shown]);
+  const headingRef = useTitleFocus(detail.data !== undefined);
 
   const changed = () => {
     detail.refresh();
@@ -50,34 +46,23 @@ export function RequestDetailPanel({ id, onClose, onChanged }: { id: number; onC
 
   if (!detail.data) {
     return (
-      <aside className="sr-detail card" data-testid="request-detail" aria-busy={detail.loading}>
-        <div className="card__head">
-          <p className="eyebrow">{t('service.detail.eyebrow')}</p>
-          <button type="button" className="button button--small" onClick={onClose}>
-            {t('common.close')}
-          </button>
-        </div>
-        {detail.loading ? <p className="muted">{t('common.loading')}</p> : null}
-        {detail.error ? detail.error.status === 404 ? <p className="empty-note">{t('service.detail.notFound')}</p> : <ErrorText error={detail.error} /> : null}
-      </aside>
+      <DetailPanelPending
+        className="sr-detail"
+        testId="request-detail"
+        eyebrow={t('service.detail.eyebrow')}
+        notFound={t('service.detail.notFound')}
+        loading={detail.loading}
+        error={detail.error}
+        onClose={onClose}
+      />
     );
   }
 
   const { request: r, events, survey } = detail.data;
   const seesWorkOrders = sectionsFor(user.role).includes('work-orders');
   return (
-    <aside className="sr-detail card" data-testid="request-detail" data-request-id={r.id} data-status={r.status} aria-labelledby="sr-detail-title">
-      <div className="card__head">
-        <div>
-          <p className="eyebrow">{channelLabel(t, r.channel)}</p>
-          <h2 className="card__title" id="sr-detail-title" tabIndex={-1} ref={headingRef}>
-            {r.number}
-          </h2>
-        </div>
-        <button type="button" className="button button--small" data-testid="request-detail-close" onClick={onClose}>
-          {t('common.close')}
-        </button>
-      </div>
+    <aside className="office-detail sr-detail card" data-testid="request-detail" data-request-id={r.id} data-status={r.status} aria-labelledby="sr-detail-title">
+      <DetailPanelHead eyebrow={channelLabel(t, r.channel)} title={r.number} titleId="sr-detail-title" headingRef={headingRef} closeTestId="request-detail-close" onClose={onClose} />
       <p className="sr-detail__description">{r.description}</p>
       <dl className="facts sr-facts">
         <dt>{t('service.col.status')}</dt>
@@ -119,16 +104,16 @@ export function RequestDetailPanel({ id, onClose, onChanged }: { id: number; onC
         </p>
       ) : null}
 
-      <section className="sr-section" aria-labelledby="sr-timeline-title">
-        <h3 className="sr-section__title" id="sr-timeline-title">
+      <section className="office-section" aria-labelledby="sr-timeline-title">
+        <h3 className="office-section__title" id="sr-timeline-title">
           {t('service.timeline.title')}
         </h3>
         <RequestTimeline events={events} />
         <EventForm requestId={r.id} onDone={changed} />
       </section>
 
-      <section className="sr-section" aria-labelledby="sr-survey-title">
-        <h3 className="sr-section__title" id="sr-survey-title">
+      <section className="office-section" aria-labelledby="sr-survey-title">
+        <h3 className="office-section__title" id="sr-survey-title">
           {t('service.survey.title')}
         </h3>
         {survey ? (
@@ -155,47 +140,32 @@ function ClassifyForm({ request, onDone }: { request: ServiceRequest; onDone: ()
   const [note, setNote] = useState('');
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
 
   const run = async (event: FormEvent, act: () => Promise<unknown>) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await act();
       onDone();
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <div className="sr-section sr-classify" data-testid="request-classify">
-      <h3 className="sr-section__title">{t('service.classify.title')}</h3>
+    <div className="office-section sr-classify" data-testid="request-classify">
+      <h3 className="office-section__title">{t('service.classify.title')}</h3>
       <p className="muted small">{t('service.classify.about')}</p>
       <form className="sr-form" onSubmit={(e) => run(e, () => classifyServiceRequest(request.id, { category, urgency, note: note.trim() || undefined }))}>
         <div className="sr-form__row">
           <div className="field">
             <label htmlFor={ids.category}>{t('service.col.category')}</label>
             <select id={ids.category} data-testid="request-classify-category" value={category} onChange={(e) => setCategory(e.target.value as RequestCategory)}>
-              {requestCategories.map((c) => (
-                <option key={c} value={c}>
-                  {categoryLabel(t, c)}
-                </option>
-              ))}
+              <CategoryOptions />
             </select>
           </div>
           <div className="field">
             <label htmlFor={ids.urgency}>{t('service.col.urgency')}</label>
             <select id={ids.urgency} data-testid="request-classify-urgency" value={urgency} onChange={(e) => setUrgency(e.target.value as RequestUrgency)}>
-              {requestUrgencies.map((u) => (
-                <option key={u} value={u}>
-                  {urgencyLabel(t, u)}
-                </option>
-              ))}
+              <UrgencyOptions />
             </select>
           </div>
           <div className="field field--grow">
@@ -248,25 +218,18 @@ function EventForm({ requestId, onDone }: { requestId: number; onDone: () => voi
   const [note, setNote] = useState('');
   const [photos, setPhotos] = useState('');
   const [location, setLocation] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const list = photoList(photos);
       await addRequestEvent(requestId, { action, note: note.trim(), photos: list.length ? list : undefined, location: location.trim() || undefined });
       setNote('');
       setPhotos('');
       setLocation('');
       onDone();
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

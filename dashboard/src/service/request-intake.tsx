@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { isApiError, type ApiError } from '../api/client.ts';
+import { useSubmission } from '../api/use-submission.ts';
 import { searchUnits, type Unit } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { useT } from '../i18n/i18n-context.tsx';
@@ -7,8 +7,8 @@ import { useDebounced } from '../records/use-debounced.ts';
 import { ErrorText } from '../shell/error-text.tsx';
 import { useBuildingNames } from '../workorders/use-building-names.ts';
 import { emptyIntake, intakeProblems, type IntakeForm, type IntakeProblem } from './request-flow.ts';
-import { categoryLabel, urgencyLabel } from './request-labels.ts';
-import { createServiceRequest, requestCategories, requestUrgencies, type RequestCategory, type RequestUrgency } from './service-api.ts';
+import { CategoryOptions, UrgencyOptions } from './request-options.tsx';
+import { createServiceRequest, type RequestCategory, type RequestUrgency } from './service-api.ts';
 
 /**
  * A clerk takes a request on the phone: which unit (found by its number or an
@@ -24,8 +24,7 @@ export function RequestIntake({ onCreated }: { onCreated: (id: number) => void }
   const [callerId, setCallerId] = useState('');
   const [search, setSearch] = useState('');
   const [problems, setProblems] = useState<IntakeProblem[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, send } = useSubmission();
   const typed = useDebounced(search.trim(), 300);
   const matches = usePolled(!unit && typed ? `intake-units:${typed}` : null, (signal) => searchUnits({ q: typed, limit: 8 }, signal), 0);
 
@@ -41,9 +40,7 @@ export function RequestIntake({ onCreated }: { onCreated: (id: number) => void }
     const found = intakeProblems(form);
     setProblems(found);
     if (found.length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const caller = unit?.occupants.find((o) => String(o.ownerId) === callerId);
       const created = await createServiceRequest({
         channel: 'phone',
@@ -57,11 +54,7 @@ export function RequestIntake({ onCreated }: { onCreated: (id: number) => void }
         description: form.description.trim(),
       });
       onCreated(created.id);
-    } catch (cause) {
-      if (isApiError(cause)) setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const invalid = (p: IntakeProblem) => problems.includes(p);
@@ -148,22 +141,14 @@ export function RequestIntake({ onCreated }: { onCreated: (id: number) => void }
             <label htmlFor={ids.category}>{t('service.col.category')}</label>
             <select id={ids.category} data-testid="request-intake-category" value={form.category} aria-invalid={invalid('category')} onChange={(e) => set({ category: e.target.value })}>
               <option value="">—</option>
-              {requestCategories.map((c) => (
-                <option key={c} value={c}>
-                  {categoryLabel(t, c)}
-                </option>
-              ))}
+              <CategoryOptions />
             </select>
           </div>
           <div className="field">
             <label htmlFor={ids.urgency}>{t('service.col.urgency')}</label>
             <select id={ids.urgency} data-testid="request-intake-urgency" value={form.urgency} onChange={(e) => set({ urgency: e.target.value })}>
               <option value="">{t('service.intake.urgencyDefault')}</option>
-              {requestUrgencies.map((u) => (
-                <option key={u} value={u}>
-                  {urgencyLabel(t, u)}
-                </option>
-              ))}
+              <UrgencyOptions />
             </select>
           </div>
         </div>

@@ -5,7 +5,7 @@ import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { useLiveRefresh } from '../manager/use-live-refresh.ts';
 import { PageHeader } from '../pages/page-header.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner } from '../shell/error-text.tsx';
 import { useBuildingNames } from '../workorders/use-building-names.ts';
 import { ImprovementPlansPanel } from './improvement-plans-panel.tsx';
 import { RequestDetailPanel } from './request-detail.tsx';
@@ -33,9 +33,9 @@ export function RequestsPage({ rest }: { rest: string[] }) {
   const selected = parseId(rest[0]);
   const tab: Tab = selected !== null ? 'list' : (tabs as readonly string[]).includes(rest[0] ?? '') ? (rest[0] as Tab) : 'list';
   return (
-    <div className="sr-page" data-testid="requests-page">
+    <div className="office-page" data-testid="requests-page">
       <PageHeader title={t('section.requests')} subtitle={t('service.subtitle')} />
-      <div className="segmented sr-tabs" role="tablist" aria-label={t('section.requests')}>
+      <div className="segmented office-tabs" role="tablist" aria-label={t('section.requests')}>
         {tabs.map((id) => (
           <button key={id} type="button" role="tab" className="segmented__item" aria-selected={tab === id} data-testid={`requests-tab-${id}`} onClick={() => navigate(id === 'list' ? ['requests'] : ['requests', id])}>
             {t(`service.tab.${id}`)}
@@ -67,8 +67,8 @@ function RequestsList({ selected }: { selected: number | null }) {
   useLiveRefresh(['service.', 'workorder.'], list.refresh, 1_000);
 
   return (
-    <div className={`sr-layout${selected !== null ? ' sr-layout--with-detail' : ''}`}>
-      <section className="sr-main" aria-label={t('service.tab.list')}>
+    <div className={`office-layout sr-layout${selected !== null ? ' office-layout--with-detail' : ''}`}>
+      <section className="office-main" aria-label={t('service.tab.list')}>
         <div className="toolbar sr-filters" data-testid="request-filters">
           <div className="segmented" role="radiogroup" aria-label={t('service.filter.view')}>
             {requestViews.map((v) => (
@@ -89,14 +89,7 @@ function RequestsList({ selected }: { selected: number | null }) {
             </select>
           </label>
         </div>
-        {list.error ? (
-          <div className="banner banner--error">
-            <ErrorText error={list.error} />
-            <button type="button" className="button button--small" onClick={list.refresh}>
-              {t('common.retry')}
-            </button>
-          </div>
-        ) : null}
+        <ErrorBanner error={list.error} onRetry={list.refresh} />
         <div className="card sr-table-card">
           <table className="data-table" data-testid="request-table" aria-busy={list.loading}>
             <thead>

@@ -19,3 +19,19 @@ export function ErrorText({ error, testId = 'error-text' }: { error: ApiError; t
     </span>
   );
 }
+
+/** A failure in a red banner, with a retry button where the view can load again. */
+export function ErrorBanner({ error, onRetry }: { error: ApiError | null; onRetry?: () => void }) {
+  const t = useT();
+  if (!error) return null;
+  return (
+    <div className="banner banner--error">
+      <ErrorText error={error} />
+      {onRetry ? (
+        <button type="button" className="button button--small" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -4,7 +4,7 @@ import { useNow } from '../devices/use-now.ts';
 import { useT } from '../i18n/i18n-context.tsx';
 import { PageHeader } from '../pages/page-header.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner } from '../shell/error-text.tsx';
 import { compareUrgency } from './board.ts';
 import { activeStatuses, finishedStatuses } from './lifecycle.ts';
 import { type Belongs } from './live-patch.ts';
@@ -73,14 +73,7 @@ export function MyWorkOrdersPage({ workOrderId }: { workOrderId: number | null }
               </button>
             ))}
           </div>
-          {list.error ? (
-            <div className="banner banner--error">
-              <ErrorText error={list.error} />
-              <button type="button" className="button button--small" onClick={list.reload}>
-                {t('common.retry')}
-              </button>
-            </div>
-          ) : null}
+          <ErrorBanner error={list.error} onRetry={list.reload} />
           {list.loading && sorted.length === 0 ? <p className="muted">{t('common.loading')}</p> : null}
           {!list.loading && !list.error && sorted.length === 0 ? (
             <p className="card empty-note" data-testid="wo-empty">

@@ -4,7 +4,7 @@ import { useNow } from '../devices/use-now.ts';
 import { useT } from '../i18n/i18n-context.tsx';
 import { PageHeader } from '../pages/page-header.tsx';
 import { navigate } from '../router/hash-router.ts';
-import { ErrorText } from '../shell/error-text.tsx';
+import { ErrorBanner } from '../shell/error-text.tsx';
 import { boardColumns, distinctValues, finishedColumns, groupForBoard, matchesBoardFilter, type BoardFilter } from './board.ts';
 import { CreateWorkOrderForm, knownTrades } from './create-work-order-form.tsx';
 import { kindLabel, priorityLabel, statusLabel, tradeLabel, warningText } from './labels.ts';
@@ -136,14 +136,7 @@ export function WorkOrderBoardPage({ workOrderId }: { workOrderId: number | null
         </label>
       </div>
 
-      {list.error ? (
-        <div className="banner banner--error">
-          <ErrorText error={list.error} />
-          <button type="button" className="button button--small" onClick={list.reload}>
-            {t('common.retry')}
-          </button>
-        </div>
-      ) : null}
+      <ErrorBanner error={list.error} onRetry={list.reload} />
       {list.truncated ? <p className="muted small">{t('wo.truncated')}</p> : null}
 
       <div className={`wo-board-layout${workOrderId !== null ? ' wo-board-layout--with-detail' : ''}`}>
