@@ -180,6 +180,15 @@ const toReceipt = (r: ReceiptRow): z.infer<typeof receiptSchema> => ({
   voidReason: r.void_reason,
 });
 
+/** Filters of payment and receipt lists: where, whose, and when (paid or issued). */
+const paidFilter = {
+  building: text(100).optional(),
+  unit: z.coerce.number().int().positive().optional(),
+  owner: z.coerce.number().int().positive().optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+};
+
 const paymentResultSchema = z.object({
   payment: paymentSchema,
   receipt: z.object({ id: z.number(), number: z.string() }).nullable(),
@@ -287,11 +296,7 @@ export function registerBillingMoneyRoutes(app: FastifyInstance, s: BillingMoney
       tags,
       summary: 'Payments and refunds, newest first; owners see their own',
       querystring: z.object({
-        building: text(100).optional(),
-        unit: z.coerce.number().int().positive().optional(),
-        owner: z.coerce.number().int().positive().optional(),
-        from: instant.optional(),
-        to: instant.optional(),
+        ...paidFilter,
         method: z.enum(paymentMethods).optional(),
         kind: z.enum(['payment', 'refund']).optional(),
         ...page,
@@ -310,11 +315,7 @@ export function registerBillingMoneyRoutes(app: FastifyInstance, s: BillingMoney
       tags,
       summary: 'Receipts, newest number first; owners see their own',
       querystring: z.object({
-        building: text(100).optional(),
-        unit: z.coerce.number().int().positive().optional(),
-        owner: z.coerce.number().int().positive().optional(),
-        from: instant.optional(),
-        to: instant.optional(),
+        ...paidFilter,
         voided: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
         ...page,
       }),
