@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { unitAt } from '../signals/seeded-noise.js';
 import { cameraTokens, registerMediaService, registerPtzService } from './camera-onvif-services.js';
-import { deviceCapabilities, eventCapabilities, registerDeviceService } from './device-service.js';
+import { deviceCapabilities, eventCapabilities, onvifScopes, registerDeviceService } from './device-service.js';
 import { encodeCameraClip } from './h264-clip.js';
 import { DigestAuthenticator } from './http-digest.js';
 import { ns } from './onvif-namespaces.js';
@@ -300,16 +300,7 @@ export class CameraSimulator {
   }
 
   #scopes(): string[] {
-    const o = this.options;
-    const scopes = [
-      'onvif://www.onvif.org/type/video_encoder',
-      'onvif://www.onvif.org/type/ptz',
-      'onvif://www.onvif.org/Profile/Streaming',
-      `onvif://www.onvif.org/name/${encodeURIComponent(o.name)}`,
-      `onvif://www.onvif.org/hardware/${encodeURIComponent(o.model)}`,
-    ];
-    if (o.location) scopes.push(`onvif://www.onvif.org/location/${encodeURIComponent(o.location)}`);
-    return scopes;
+    return onvifScopes(['type/video_encoder', 'type/ptz', 'Profile/Streaming'], this.options);
   }
 
   #motionEvent(op: 'Initialized' | 'Changed'): OnvifEvent {

@@ -72,6 +72,20 @@ export function eventCapabilities(xaddr: string): XmlChild {
   );
 }
 
+/**
+ * The WS-Discovery / GetScopes scopes of a device: what it is (`kinds`, e.g. its
+ * profile), then its name, hardware model and, if set, location.
+ */
+export function onvifScopes(kinds: readonly string[], device: { name: string; model: string; location?: string }): string[] {
+  const scopes = [
+    ...kinds.map((k) => `onvif://www.onvif.org/${k}`),
+    `onvif://www.onvif.org/name/${encodeURIComponent(device.name)}`,
+    `onvif://www.onvif.org/hardware/${encodeURIComponent(device.model)}`,
+  ];
+  if (device.location) scopes.push(`onvif://www.onvif.org/location/${encodeURIComponent(device.location)}`);
+  return scopes;
+}
+
 export function registerDeviceService(server: OnvifHttpServer, opts: DeviceServiceOptions): void {
   const now = opts.now ?? Date.now;
   server

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { hashString, unitAt } from '../signals/seeded-noise.js';
-import { deviceCapabilities, eventCapabilities, registerDeviceService } from '../camera/device-service.js';
+import { deviceCapabilities, eventCapabilities, onvifScopes, registerDeviceService } from '../camera/device-service.js';
 import { ns } from '../camera/onvif-namespaces.js';
 import { OnvifHttpServer, readBody, sendJson, type DeviceMode } from '../camera/onvif-http-server.js';
 import { PullPointBroker } from '../camera/pull-point.js';
@@ -299,14 +299,7 @@ export class DoorControllerSimulator {
   }
 
   #scopes(): string[] {
-    const o = this.options;
-    const scopes = [
-      'onvif://www.onvif.org/Profile/C',
-      `onvif://www.onvif.org/name/${encodeURIComponent(o.name)}`,
-      `onvif://www.onvif.org/hardware/${encodeURIComponent(o.model)}`,
-    ];
-    if (o.location) scopes.push(`onvif://www.onvif.org/location/${encodeURIComponent(o.location)}`);
-    return scopes;
+    return onvifScopes(['Profile/C'], this.options);
   }
 
   #register(http: OnvifHttpServer): void {
