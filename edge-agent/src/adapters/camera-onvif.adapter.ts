@@ -12,33 +12,40 @@
  *   consecutive checks while the camera is reachable.
  * They are the metrics onvifReachable, rtspReachable, pictureFrozen; their
  * transitions are camera.offline (with the reason) / camera.online /
- * camera.frozen events, and one logged error per cause. Nothing here throws
+ * camera.frozen events, and one logged error per cause. A frozen picture that
+ * moves again is camera.online with `reason: "pictureMoving"` (the camera is
+ * usable again: what clears the hub's video-lost-or-frozen alarm). Nothing here throws
  * into the agent: an unreachable camera is a reading, not a crash; connecting
  * again backs off.
  *
  * Events (PullPoint): CellMotionDetector/Motion IsMotion → camera.motionStart
  * / camera.motionStop; GlobalSceneChange/ImagingService and
  * TamperDetector/Tamper → camera.tamper. Properties' `Initialized` values at
- * subscription only set what the adapter knows (ONVIF Core §9.2.2); after a
- * lost subscription, an Initialized value that differs from what was known is a
- * change that happened meanwhile and is reported as one.
+ * subscription set what the adapter knows (ONVIF Core §9.2.2); after a lost
+ * subscription, an Initialized value that differs from what was known is a
+ * change that happened meanwhile and is reported as one. A camera already
+ * tampered with when first subscribed is reported too (camera.tamper with
+ * `initial: true`): a covered lens must alarm even if it was covered before the
+ * agent started; a resubscription that finds it still tampered says nothing new.
+ * Motion already in progress at subscription is state, not a happening.
+ *
+ * Evidence (camera.snapshot, camera.clip) comes through fluent-ffmpeg from the
+ * RTSP stream, the snapshot URI standing by for the snapshot (rtsp-evidence.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES, type Command } from '@warden/protocols';
 import type { CameraDeviceConfig, DeviceConfig } from '../config/agent-config.schema.js';
 import { deviceCatalog } from '../devices/device-catalog.js';
 import { withTimeout } from '../agent/with-timeout.js';
 import type { AdapterContext, AdapterSink, CommandOutcome, DeviceAdapter, DeviceDescription, Reading } from './device-adapter.js';
-import { rtspInputArgs, runFfmpeg } from './onvif/ffmpeg-job.js';
+import { warmUpFfmpeg } from './onvif/ffmpeg-job.js';
 import { getWithDigest } from './onvif/http-digest-client.js';
-import { isMp4, jpegInfo, maxRawBytesForBase64 } from './onvif/media-checks.js';
+import { maxRawBytesForBase64 } from './onvif/media-checks.js';
 import { describeOnvifError, OnvifSoapClient } from './onvif/onvif-soap-client.js';
 import { PullPointSubscription, type OnvifNotification } from './onvif/pull-point-subscription.js';
+import { recordRtspClip, takeSnapshot } from './onvif/rtsp-evidence.js';
 import { probeRtsp } from './onvif/rtsp-probe.js';
 import { textAt } from './onvif/soap-xml.js';
 
@@ -65,8 +72,6 @@ const onvif = require('node-onvif') as { OnvifDevice: new (params: { xaddr: stri
 /** Room for the ack's envelope around the base64 image or clip (PROTOCOL.md §10, §13). */
 const ACK_ENVELOPE_BYTES = 4096;
 const MAX_MEDIA_BYTES = maxRawBytesForBase64(MAX_PAYLOAD_BYTES - ACK_ENVELOPE_BYTES);
-/** The snapshot URI is the fast path; past this, grab a frame from RTSP instead (the evidence must be there within 2 s). */
-const SNAPSHOT_TIMEOUT_MS = 1500;
 const PROBE_TIMEOUT_MS = 3000;
 const CONNECT_TIMEOUT_MS = 15_000;
 /** How long start() waits for the first connection before the agent goes on (the attempt continues). */
@@ -83,20 +88,7 @@ interface CameraSession {
 
 const parseBoolean = (v: string | undefined): boolean | undefined => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : undefined);
 
-/**
- * One JPEG from an RTSP stream (credentials in the URL), by ffmpeg: the
- * snapshot when a camera's snapshot URI fails. The short probe makes it take
- * about one GOP, not seconds of stream analysis.
- */
-export function grabRtspFrame(rtspUrl: string, options: { ffmpegPath?: string; signal?: AbortSignal; redact?: readonly string[]; timeoutMs?: number }): Promise<Buffer> {
-  return runFfmpeg([...rtspInputArgs(rtspUrl), '-frames:v', '1', '-an', '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2', 'pipe:1'], {
-    ffmpegPath: options.ffmpegPath,
-    timeoutMs: options.timeoutMs ?? 8000,
-    signal: options.signal,
-    maxStdoutBytes: MAX_MEDIA_BYTES,
-    redact: options.redact,
-  });
-}
+export { grabRtspFrame } from './onvif/rtsp-evidence.js';
 
 export function createOnvifCameraAdapter(device: DeviceConfig, context: AdapterContext): DeviceAdapter {
   if (device.type !== 'camera') throw new Error(`device ${device.id} is not a camera`);
@@ -126,6 +118,8 @@ export class OnvifCameraAdapter implements DeviceAdapter {
   #reason: string | undefined;
   #snapshots: { hash: string; ts: number }[] = [];
   #frozen = false;
+  #frozenSince = 0;
+  #ffmpegWarmUp: Promise<void> | undefined;
   #snapshotProblem: string | undefined;
   #motion: { value: boolean; since: number } | undefined;
   #tamper: boolean | undefined;
@@ -144,6 +138,8 @@ export class OnvifCameraAdapter implements DeviceAdapter {
 
   async start(sink: AdapterSink): Promise<void> {
     this.#sink = sink;
+    // fluent-ffmpeg's one-off format checks, now rather than in the first evidence snapshot.
+    this.#ffmpegWarmUp = warmUpFfmpeg(this.#config.ffmpegPath);
     const connecting = this.#connectOnce();
     // A camera that is slow or down must not hold the agent's start; the attempt goes on.
     let timer: NodeJS.Timeout | undefined;
@@ -155,6 +151,8 @@ export class OnvifCameraAdapter implements DeviceAdapter {
     this.#stopping.abort();
     await this.#events?.stop();
     this.#events = undefined;
+    // Its two short ffmpeg runs end by themselves; wait, so none outlives the adapter.
+    await this.#ffmpegWarmUp;
   }
 
   // ------------------------------------------------------------------ connection
@@ -242,9 +240,16 @@ export class OnvifCameraAdapter implements DeviceAdapter {
       if (value === undefined) return;
       const known = this.#tamper;
       this.#tamper = value;
-      if (value && known !== true && !(n.operation === 'Initialized' && known === undefined)) {
+      if (value && known !== true) {
+        // Already tampered with at our first subscription: an alarm all the same, marked as found rather than seen happening.
+        const initial = n.operation === 'Initialized' && known === undefined;
+        if (initial) this.#log.warn(`${this.#label}: already tampered with (${n.topic}) when the agent subscribed`);
         // GlobalSceneChange does not say whether the view was covered, turned or defocused: name the detector instead of guessing.
-        this.#sink?.event({ kind: 'camera.tamper', ts: n.ts, data: { detector: n.topic.split('/')[1], ...(this.#config.zone ? { zone: this.#config.zone } : {}) } });
+        this.#sink?.event({
+          kind: 'camera.tamper',
+          ts: n.ts,
+          data: { detector: n.topic.split('/')[1], ...(this.#config.zone ? { zone: this.#config.zone } : {}), ...(initial ? { initial: true } : {}) },
+        });
       }
     }
   }
@@ -275,7 +280,8 @@ export class OnvifCameraAdapter implements DeviceAdapter {
       session?.streamUri ? this.#probeRtsp(session.streamUri) : Promise.resolve('stream URI unknown until ONVIF answers'),
     ]);
     const ts = Date.now();
-    const frozen = !onvifProblem && !rtspProblem && session ? await this.#checkPicture(session, ts) : this.#resetPicture();
+    // Unknown this time (the snapshot failed): the picture is as last known.
+    const frozen = (!onvifProblem && !rtspProblem && session ? await this.#checkPicture(session, ts) : this.#resetPicture()) ?? this.#frozen;
     this.#report(onvifProblem, rtspProblem, frozen, ts);
     return [
       { metric: 'onvifReachable', value: !onvifProblem, ts },
@@ -302,8 +308,13 @@ export class OnvifCameraAdapter implements DeviceAdapter {
     }
   }
 
-  /** Frozen: the last `frozenAfterChecks` snapshots are byte-identical. A live sensor never gives the same JPEG twice. */
-  async #checkPicture(session: CameraSession, ts: number): Promise<boolean> {
+  /**
+   * Frozen: the last `frozenAfterChecks` snapshots are byte-identical (a live
+   * sensor never gives the same JPEG twice); moving: the last two differ;
+   * undefined: cannot tell (the snapshot failed, or too few yet) — a frozen
+   * picture is not declared moving again on no evidence.
+   */
+  async #checkPicture(session: CameraSession, ts: number): Promise<boolean | undefined> {
     let jpeg: Buffer;
     try {
       if (!session.snapshotUri) return this.#resetPicture();
@@ -314,12 +325,15 @@ export class OnvifCameraAdapter implements DeviceAdapter {
       const problem = (err as Error).message;
       if (problem !== this.#snapshotProblem) this.#log.warn(`${this.#label}: snapshot for the frozen-picture check failed: ${problem}`);
       this.#snapshotProblem = problem;
-      return this.#resetPicture();
+      this.#resetPicture();
+      return undefined;
     }
     const hash = createHash('sha256').update(jpeg).digest('hex');
     this.#snapshots.push({ hash, ts });
     if (this.#snapshots.length > this.#config.frozenAfterChecks) this.#snapshots.shift();
-    return this.#snapshots.length >= this.#config.frozenAfterChecks && this.#snapshots.every((s) => s.hash === hash);
+    if (this.#snapshots.length >= this.#config.frozenAfterChecks && this.#snapshots.every((s) => s.hash === hash)) return true;
+    if (this.#snapshots.length >= 2 && this.#snapshots.at(-2)!.hash !== hash) return false;
+    return undefined;
   }
 
   #resetPicture(): boolean {
@@ -351,10 +365,14 @@ export class OnvifCameraAdapter implements DeviceAdapter {
 
     if (frozen && !this.#frozen) {
       const sinceTs = this.#snapshots[0].ts;
+      this.#frozenSince = sinceTs;
       this.#log.error({ sinceTs, checks: this.#snapshots.length }, `${this.#label}: picture frozen (${this.#snapshots.length} identical snapshots)`);
       this.#sink?.event({ kind: 'camera.frozen', ts, data: { sinceTs, stream: 'main', checks: this.#snapshots.length } });
     } else if (!frozen && this.#frozen && problems.length === 0) {
-      this.#log.info(`${this.#label}: picture moving again`);
+      // Usable again: camera.online is what ends a video-lost-or-frozen alarm. (Going offline while frozen needs nothing here: camera.online follows when it is back.)
+      const frozenSec = Math.round((ts - this.#frozenSince) / 1000);
+      this.#log.info({ frozenSec }, `${this.#label}: picture moving again`);
+      this.#sink?.event({ kind: 'camera.online', ts, data: { reason: 'pictureMoving', frozenSec } });
     }
     this.#frozen = frozen;
   }
@@ -383,47 +401,34 @@ export class OnvifCameraAdapter implements DeviceAdapter {
 
   async #snapshot(session: CameraSession): Promise<CommandOutcome> {
     const capturedAt = Date.now();
-    let jpeg: Buffer | undefined;
-    let fastPathProblem: string | undefined;
-    if (session.snapshotUri) {
-      try {
-        jpeg = (await getWithDigest(session.snapshotUri, { ...this.#httpOptions(SNAPSHOT_TIMEOUT_MS), maxBytes: MAX_MEDIA_BYTES })).body;
-        if (!jpegInfo(jpeg)) fastPathProblem = 'the snapshot URI did not return a whole JPEG';
-      } catch (err) {
-        fastPathProblem = (err as Error).message;
-      }
-    } else fastPathProblem = 'the camera has no snapshot URI';
-    if (fastPathProblem) {
-      if (!session.streamUri) return { result: 'error', message: `no snapshot: ${fastPathProblem}, and no stream to grab a frame from` };
-      this.#log.warn(`${this.#label}: snapshot URI failed (${fastPathProblem}); grabbing a frame from RTSP`);
-      jpeg = await grabRtspFrame(this.#rtspWithCredentials(session.streamUri), { ffmpegPath: this.#config.ffmpegPath, signal: this.#stopping.signal, redact: [this.#config.password] });
-    }
-    const info = jpegInfo(jpeg!);
-    if (!info) return { result: 'error', message: 'the camera returned something that is not a whole JPEG' };
-    return { result: 'ok', data: { contentType: 'image/jpeg', image: jpeg!.toString('base64'), width: info.width, height: info.height, capturedAt } };
+    const { snapshotUri, streamUri } = session;
+    const snapshot = await takeSnapshot({
+      rtspUrl: streamUri ? this.#rtspWithCredentials(streamUri) : undefined,
+      fetchSnapshotUri: snapshotUri
+        ? async ({ signal, timeoutMs, maxBytes }) => (await getWithDigest(snapshotUri, { ...this.#httpOptions(timeoutMs), signal: AbortSignal.any([signal, this.#stopping.signal]), maxBytes })).body
+        : undefined,
+      ffmpegPath: this.#config.ffmpegPath,
+      signal: this.#stopping.signal,
+      redact: [this.#config.password],
+      maxBytes: MAX_MEDIA_BYTES,
+    });
+    if (snapshot.problems.rtsp && snapshot.source !== 'rtsp') this.#log.warn(`${this.#label}: no frame from RTSP (${snapshot.problems.rtsp}); the snapshot came from the snapshot URI`);
+    const { jpeg, source, width, height } = snapshot;
+    return { result: 'ok', data: { contentType: 'image/jpeg', image: jpeg.toString('base64'), width, height, capturedAt, source } };
   }
 
   async #clip(session: CameraSession, seconds: number): Promise<CommandOutcome> {
     if (!session.streamUri) return { result: 'error', message: 'the camera gave no RTSP stream URI' };
-    const dir = await mkdtemp(join(tmpdir(), 'warden-clip-'));
-    const file = join(dir, 'clip.mp4');
     const capturedAt = Date.now();
-    try {
-      await runFfmpeg([...rtspInputArgs(this.#rtspWithCredentials(session.streamUri)), '-t', String(seconds), '-an', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', file], {
-        ffmpegPath: this.#config.ffmpegPath,
-        timeoutMs: seconds * 1000 + 12_000,
-        signal: this.#stopping.signal,
-        redact: [this.#config.password],
-      });
-      const clip = await readFile(file);
-      if (!isMp4(clip)) return { result: 'error', message: 'ffmpeg wrote no MP4' };
-      if (clip.length > MAX_MEDIA_BYTES) {
-        return { result: 'error', message: `a ${seconds} s clip is ${clip.length} bytes, over the ${MAX_MEDIA_BYTES} bytes an acknowledgement can carry; ask for fewer seconds` };
-      }
-      return { result: 'ok', data: { contentType: 'video/mp4', clip: clip.toString('base64'), seconds, capturedAt } };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const clip = await recordRtspClip(this.#rtspWithCredentials(session.streamUri), seconds, {
+      ffmpegPath: this.#config.ffmpegPath,
+      signal: this.#stopping.signal,
+      redact: [this.#config.password],
+    });
+    if (clip.length > MAX_MEDIA_BYTES) {
+      return { result: 'error', message: `a ${seconds} s clip is ${clip.length} bytes, over the ${MAX_MEDIA_BYTES} bytes an acknowledgement can carry; ask for fewer seconds` };
     }
+    return { result: 'ok', data: { contentType: 'video/mp4', clip: clip.toString('base64'), seconds, capturedAt } };
   }
 
   async #ptz(session: CameraSession, target: { pan: number; tilt: number; zoom: number }): Promise<CommandOutcome> {

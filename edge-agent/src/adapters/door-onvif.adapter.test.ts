@@ -176,3 +176,47 @@ describe('maskCredential', () => {
     expect(maskCredential(undefined)).toBe('****');
   });
 });
+
+describe('doors already in alarm when the agent first reads them', () => {
+  it('sends door.forced and door.tamper once, marked initial, and nothing again on later polls or a resubscription', async () => {
+    const alarmed = new DoorControllerSimulator({ name: 'panel-2', username: 'admin', password: 'door-secret', doors: ['Back door', 'Store door'] });
+    const { xaddr } = await alarmed.start();
+    const ownLines: { level: number; msg: string }[] = [];
+    const ownLogger = pino({ level: 'info' }, { write: (line: string) => void ownLines.push(JSON.parse(line) as { level: number; msg: string }) });
+    // Forced open (and left open) and tampered with before any agent is there.
+    alarmed.inject({ scenario: 'force', door: 'Door_1', durationSec: 120 });
+    alarmed.inject({ scenario: 'tamper', door: 'Door_2' });
+    const door = (id: string, doorToken: string) => ({ id, type: 'door' as const, name: id, zone: 'back', xaddr, user: 'admin', password: 'door-secret', doorToken, stateIntervalMs: 300 });
+    const ownConfig = testConfig(broker.url, { devices: [door('back-1', 'Door_1'), door('store-1', 'Door_2')] });
+    const ownEvents = (device: string, kind: EventKind) =>
+      received(broker, ownConfig.agent, 'event')
+        .map((e) => e.message)
+        .filter((e) => e.device === device && e.kind === kind);
+    const ownAgent = new EdgeAgent(ownConfig, { logger: ownLogger });
+    try {
+      await ownAgent.start();
+      const forced = await waitFor(() => ownEvents('back-1', 'door.forced')[0], 5000, 'door.forced for the door found forced');
+      expect(forced.data).toEqual({ initial: true });
+      const tamper = await waitFor(() => ownEvents('store-1', 'door.tamper')[0], 5000, 'door.tamper for the door found tampered');
+      expect(tamper.data).toEqual({ part: 'door', initial: true });
+      // The open door found open is state: no door.opened for it.
+      expect(ownEvents('back-1', 'door.opened')).toEqual([]);
+      expect(ownLines.some((l) => l.level === 40 && l.msg === 'door "back-1" (back-1): already in DoorForcedOpen when the agent first read its state')).toBe(true);
+
+      // The subscription is lost (garbled answers) and made again: the panel sends its Initialized state again.
+      alarmed.inject({ scenario: 'malformed', durationSec: 2 });
+      // An event ends the long-poll now; the pulls that follow get garbage.
+      alarmed.inject({ scenario: 'denied', door: 'Door_1' });
+      await waitFor(() => ownLines.some((l) => l.msg.startsWith('door events subscription lost')), 8000, 'the subscription lost');
+      await waitFor(() => ownLines.some((l) => l.msg === 'door events subscription restored'), 10_000, 'the subscription restored');
+      // An event after the resubscription's Initialized batch: once it is here, that batch has been handled.
+      alarmed.inject({ scenario: 'denied', door: 'Door_2' });
+      await waitFor(() => ownEvents('store-1', 'door.denied')[0], 5000, 'door.denied after the resubscription');
+      expect(ownEvents('back-1', 'door.forced')).toHaveLength(1);
+      expect(ownEvents('store-1', 'door.tamper')).toHaveLength(1);
+    } finally {
+      await ownAgent.stop();
+      await alarmed.stop();
+    }
+  });
+});

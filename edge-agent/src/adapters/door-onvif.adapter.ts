@@ -14,6 +14,12 @@
  * | AccessControl/AccessGranted/*                 | door.granted (credential masked)         |
  * | AccessControl/Denied/*                        | door.denied (credential masked, reason)  |
  *
+ * The state a door is in when the agent first learns it (its subscription's
+ * `Initialized` values, or the first GetDoorState) is state, not a happening —
+ * except an alarm or tamper already present: a door forced open, held open or
+ * tampered with before the agent started must still alarm. Those are sent once,
+ * with `initial: true`; a resubscription that finds the same state says nothing.
+ *
  * Card numbers and credential tokens leave the agent masked to their last four
  * characters; holder names never do (PROTOCOL.md §9: people by id, not name).
  * Commands: door.unlock (UnlockDoor; LockDoor again after durationSec),
@@ -226,9 +232,12 @@ export class OnvifDoorAdapter implements DeviceAdapter {
       this.#state[c.field] = c.value;
       if (known === c.value) continue;
       if (c.field === 'physical' || c.field === 'lock') metricsChanged = true;
+      const initial = c.initial ? { initial: true } : {};
       if (c.initial) {
         if (c.field === 'physical' && c.value === 'Open') this.#openedAt = c.ts;
-        continue;
+        const alarming = (c.field === 'alarm' && c.value !== 'Normal') || (c.field === 'tamper' && c.value === 'TamperDetected');
+        if (!alarming) continue;
+        this.#log.warn(`${this.#label}: already in ${c.value} when the agent first read its state`);
       }
       switch (c.field) {
         case 'physical':
@@ -246,11 +255,11 @@ export class OnvifDoorAdapter implements DeviceAdapter {
           else if (c.value === 'Locked') emit('door.locked', c.ts, this.#attribution('Locked', c.ts));
           break;
         case 'alarm':
-          if (c.value === 'DoorForcedOpen') emit('door.forced', c.ts, {});
-          else if (c.value === 'DoorOpenTooLong') emit('door.heldOpen', c.ts, this.#openedAt === undefined ? {} : { openSec: Math.round((c.ts - this.#openedAt) / 1000) });
+          if (c.value === 'DoorForcedOpen') emit('door.forced', c.ts, { ...initial });
+          else if (c.value === 'DoorOpenTooLong') emit('door.heldOpen', c.ts, c.initial || this.#openedAt === undefined ? { ...initial } : { openSec: Math.round((c.ts - this.#openedAt) / 1000) });
           break;
         case 'tamper':
-          if (c.value === 'TamperDetected') emit('door.tamper', c.ts, { part: 'door' });
+          if (c.value === 'TamperDetected') emit('door.tamper', c.ts, { part: 'door', ...initial });
           break;
         case 'mode':
           break;
