@@ -17,6 +17,8 @@ export interface LeafState {
   samples?: [number, number][];
   /** heldOpen: since when the door is open. */
   openSince?: number;
+  /** heldOpen: the device time of the newest door event applied (an older one arriving later is ignored). */
+  doorTs?: number;
   /** count: times of the most recent events (at most `count` kept). */
   times?: number[];
   /** event/armedEvent: when it clears by itself. */
@@ -248,6 +250,11 @@ export class RuleEvaluation {
           }
           break;
         case 'heldOpen':
+          if (event.kind !== 'door.opened' && event.kind !== 'door.heldOpen' && event.kind !== 'door.closed') break;
+          // The events of one door can overtake each other on their way (forwarded between hubs, or over
+          // several ingest connections): "closed" then a late "opened" must not start the timer again.
+          if (event.ts !== undefined && st.doorTs !== undefined && event.ts < st.doorTs) break;
+          if (event.ts !== undefined) st.doorTs = event.ts;
           if (event.kind === 'door.opened') {
             st.openSince ??= now;
             this.dirty = true;
