@@ -96,7 +96,7 @@ describe.each([
       await waitFor(async () => (await count(`SELECT count(*) AS n FROM alarm_episodes`)) === i + 1, `episode ${i + 1}`);
       for (const v of [60, 61, 62, 63]) await point(v);
       const alarmId = await waitFor(async () => (await db.query<{ id: string }>(`SELECT id FROM alarms WHERE state = 'rtn_unack'`)).rows[0]?.id, `episode ${i + 1} returned`);
-      await hubs[i % 2].api(`/api/alarms/${alarmId}/ack`, 'POST', { note: `ack ${i + 1}` });
+      await hubs[i % 2].api(`/api/alarms/${alarmId}/ack`, 'POST', { note: `ack ${i + 1}`, disposition: 'test' });
       await waitFor(async () => (await db.query(`SELECT 1 FROM alarms WHERE state = 'normal' AND NOT active`)).rowCount, `episode ${i + 1} over`);
     }
     expect(await count(`SELECT count(*) AS n FROM alarm_episodes`)).toBe(EPISODES);

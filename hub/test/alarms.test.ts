@@ -106,10 +106,10 @@ describe.each(databaseKinds)('alarms (%s)', (kind) => {
     const consoleList = await api<{ alarms: AlarmJson[] }>(guard, 'GET', '/api/alarms');
     expect(consoleList.body.alarms.map((a) => a.alarmId)).toContain(raised.alarmId);
 
-    const acked = await api<{ alarm: AlarmJson }>(technician, 'POST', `/api/alarms/${raised.alarmId}/ack`, { note: 'on my way', disposition: 'investigating' });
+    const acked = await api<{ alarm: AlarmJson }>(technician, 'POST', `/api/alarms/${raised.alarmId}/ack`, { note: 'on my way', disposition: 'real-fault' });
     expect(acked.status).toBe(200);
     expect(acked.body.alarm).toMatchObject({ state: 'acked', ackedBy: 'technician', active: true });
-    const again = await api<{ error: { code: string } }>(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, {});
+    const again = await api<{ error: { code: string } }>(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, { disposition: 'duplicate' });
     expect(again.status).toBe(409);
 
     await point('pump-1', 'motorTemp', 77); // within the deadband: still active
@@ -146,8 +146,8 @@ describe.each(databaseKinds)('alarms (%s)', (kind) => {
     await event('door-1', 'door.closed');
     await waitAlarm(rule.id, 'door-1', (a) => a.state === 'rtn_unack', 'returned again');
     // Technicians do not see security alarms at all.
-    expect((await api(technician, 'POST', `/api/alarms/${raised.alarmId}/ack`, {})).status).toBe(404);
-    const acked = await api<{ alarm: AlarmJson }>(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, {});
+    expect((await api(technician, 'POST', `/api/alarms/${raised.alarmId}/ack`, { disposition: 'real-fault' })).status).toBe(404);
+    const acked = await api<{ alarm: AlarmJson }>(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, { disposition: 'real-fault' });
     expect(acked.body.alarm.state).toBe('normal');
     expect(acked.body.alarm.endedAt).not.toBeNull();
   });
@@ -162,7 +162,7 @@ describe.each(databaseKinds)('alarms (%s)', (kind) => {
     });
     await point('pump-1', 'running', false);
     const raised = await waitAlarm(rule.id, 'pump-1', (a) => a.state === 'unack', 'raised');
-    await api(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, {});
+    await api(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, { disposition: 'real-fault' });
     const shelved = await api<{ alarm: AlarmJson }>(guard, 'POST', `/api/alarms/${raised.alarmId}/shelve`, { reason: 'pump under test by contractor', minutes: 30 });
     expect(shelved.status).toBe(200);
     expect(shelved.body.alarm.shelvedUntil).not.toBeNull();
@@ -214,7 +214,7 @@ describe.each(databaseKinds)('alarms (%s)', (kind) => {
     const actions = (await transitions(raised.alarmId)).map((t) => t.action);
     expect(actions.filter((a) => a === 'escalate')).toHaveLength(1);
     expect(actions.filter((a) => a === 'realarm')).toHaveLength(2);
-    await api(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, {});
+    await api(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, { disposition: 'real-fault' });
     await event('door-1', 'door.closed');
     await waitAlarm(rule.id, 'door-1', (a) => a.state === 'normal', 'normal');
   });
@@ -238,7 +238,7 @@ describe.each(databaseKinds)('alarms (%s)', (kind) => {
     await api(admin, 'POST', `/api/alarms/${raised.alarmId}/return-to-service`, {});
     const back = await waitAlarm(rule.id, 'pump-1', (a) => a.state === 'unack', 're-annunciated');
     expect(back.episodeId).not.toBe(raised.episodeId);
-    await api(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, {});
+    await api(guard, 'POST', `/api/alarms/${raised.alarmId}/ack`, { disposition: 'real-fault' });
     await point('pump-1', 'motorTemp', 60);
   });
 

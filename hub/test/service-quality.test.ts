@@ -381,7 +381,7 @@ describe.each(databaseKinds)('service quality on %s', (kind) => {
     };
     /** Acknowledges and returns the alarm to normal, ending its episode. */
     const endEpisode = async (alarmId: number, device: string, metric: string, value: number | boolean) => {
-      await ok(api('admin', 'POST', `/api/alarms/${alarmId}/ack`, { note: 'seen' }));
+      await ok(api('admin', 'POST', `/api/alarms/${alarmId}/ack`, { note: 'seen', disposition: 'real-fault' }));
       await point(device, metric, value);
       await waitFor(async () => (await hub.db.query<{ state: string }>('SELECT state FROM alarms WHERE id = $1', [alarmId])).rows[0].state === 'normal', 'alarm back to normal');
     };
@@ -399,7 +399,8 @@ describe.each(databaseKinds)('service quality on %s', (kind) => {
     expect(await ok(api('manager', 'PUT', `/api/service/device-units/${deviceIds['leak-101']}`, { unitId: units.u101 }))).toEqual({ deviceId: deviceIds['leak-101'], unitId: units.u101 });
 
     const rule = async (body: unknown) => (await ok<{ rule: { id: number } }>(api('admin', 'POST', '/api/alarm-rules', body), 201)).rule.id;
-    await rule({ name: 'Water leak', scope: { type: 'deviceType', id: 'sensor.leak' }, priority: 'high', category: 'maintenance', definition: { condition: { kind: 'state', metric: 'leak', equals: true } } });
+    // reopenWithinMinutes 0: every episode its own work order (by default a recurrence joins the one still open).
+    await rule({ name: 'Water leak', scope: { type: 'deviceType', id: 'sensor.leak' }, priority: 'high', category: 'maintenance', definition: { condition: { kind: 'state', metric: 'leak', equals: true }, workOrder: { reopenWithinMinutes: 0 } } });
     const pumpRule = await rule({ name: 'Pressure low', scope: { type: 'deviceType', id: 'pump' }, priority: 'medium', category: 'maintenance', definition: { condition: { kind: 'threshold', metric: 'pressure', op: '<', value: 1 } } });
 
     const first = await raise('leak-101', 'leak', true);

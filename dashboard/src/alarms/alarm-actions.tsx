@@ -46,18 +46,25 @@ interface ActionFormProps {
 export function AckForm({ alarm, onDone, onCancel }: ActionFormProps) {
   const t = useT();
   const id = useId();
-  const [disposition, setDisposition] = useState<Disposition>('investigating');
+  // No default: the hub requires the operator to say what they found (ISA-18.2 review counts it).
+  const [disposition, setDisposition] = useState<Disposition | ''>('');
   const [note, setNote] = useState('');
   const { busy, error, run } = useSubmit();
+  const noteRequired = disposition === 'other';
+  const ready = disposition !== '' && (!noteRequired || note.trim() !== '');
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (!ready) return;
     void run(async () => onDone(await acknowledgeAlarm(alarm.alarmId, { disposition, note: note.trim() || undefined })));
   };
   return (
     <form className="alarm-form" data-testid="alarm-ack-form" onSubmit={submit}>
       <div className="field">
         <label htmlFor={`${id}-d`}>{t('alarms.ack.disposition')}</label>
-        <select id={`${id}-d`} data-testid="alarm-ack-disposition" value={disposition} onChange={(e) => setDisposition(e.target.value as Disposition)}>
+        <select id={`${id}-d`} data-testid="alarm-ack-disposition" value={disposition} required onChange={(e) => setDisposition(e.target.value as Disposition)}>
+          <option value="" disabled>
+            {t('alarms.ack.disposition')}
+          </option>
           {dispositions.map((code) => (
             <option key={code} value={code}>
               {t(dispositionLabel[code])}
@@ -66,12 +73,12 @@ export function AckForm({ alarm, onDone, onCancel }: ActionFormProps) {
         </select>
       </div>
       <div className="field">
-        <label htmlFor={`${id}-n`}>{t('alarms.ack.note')}</label>
-        <input id={`${id}-n`} data-testid="alarm-ack-note" value={note} maxLength={1000} onChange={(e) => setNote(e.target.value)} />
+        <label htmlFor={`${id}-n`}>{t(noteRequired ? 'alarms.ack.noteRequired' : 'alarms.ack.note')}</label>
+        <input id={`${id}-n`} data-testid="alarm-ack-note" value={note} required={noteRequired} maxLength={1000} onChange={(e) => setNote(e.target.value)} />
       </div>
       {error ? <ErrorText error={error} testId="alarm-action-error" /> : null}
       <div className="button-row">
-        <button type="submit" className="button button--danger" data-testid="alarm-ack-submit" disabled={busy}>
+        <button type="submit" className="button button--danger" data-testid="alarm-ack-submit" disabled={busy || !ready}>
           {t('alarms.ack.submit')}
         </button>
         <button type="button" className="button button--quiet" onClick={onCancel}>

@@ -30,20 +30,33 @@ export const shiftLogKindLabel: Record<ShiftLogKind, MessageKey> = {
   patrol: 'shiftLog.kind.patrol',
 };
 
-/** Disposition codes offered on acknowledgement: what the guard found. Stored as given on the transition. */
-export const dispositions = ['investigating', 'false-alarm', 'dispatched', 'resolved-on-site', 'maintenance-required'] as const;
+/**
+ * Disposition codes offered on acknowledgement: what the operator found. Exactly the
+ * hub's list (dispositionCodes in hub/src/alarms/lifecycle.ts), which refuses any other.
+ */
+export const dispositions = ['real-fault', 'false-alarm', 'nuisance', 'test', 'duplicate', 'other'] as const;
 export type Disposition = (typeof dispositions)[number];
 
 export const dispositionLabel: Record<Disposition, MessageKey> = {
-  investigating: 'alarms.disposition.investigating',
+  'real-fault': 'alarms.disposition.realFault',
   'false-alarm': 'alarms.disposition.falseAlarm',
+  nuisance: 'alarms.disposition.nuisance',
+  test: 'alarms.disposition.test',
+  duplicate: 'alarms.disposition.duplicate',
+  other: 'alarms.disposition.other',
+};
+
+/** Codes stored before the hub fixed its list: still named in alarm histories. */
+const legacyDispositionLabel: Record<string, MessageKey> = {
+  investigating: 'alarms.disposition.investigating',
   dispatched: 'alarms.disposition.dispatched',
   'resolved-on-site': 'alarms.disposition.resolvedOnSite',
   'maintenance-required': 'alarms.disposition.maintenanceRequired',
 };
 
 export function dispositionText(t: Translate, code: string): string {
-  return (dispositions as readonly string[]).includes(code) ? t(dispositionLabel[code as Disposition]) : code;
+  if ((dispositions as readonly string[]).includes(code)) return t(dispositionLabel[code as Disposition]);
+  return legacyDispositionLabel[code] ? t(legacyDispositionLabel[code]) : code;
 }
 
 /** Shelve durations offered, in minutes (the hub allows 1 to 1440). */

@@ -132,12 +132,17 @@ export interface AlarmRow {
   process_ts: Date | null;
 }
 
-/** The alarm row of (rule, device), created on first use, locked for this transaction. */
+/**
+ * The alarm row of (rule, device), created on first use, locked for this transaction.
+ * A new maintenance alarm starts suppressed while maintenance work is in progress on
+ * its device (see setDeviceAlarmsSuppressed: security alarms are never suppressed by it).
+ */
 export async function lockAlarm(tx: Queryable, ruleId: number, deviceId: number, buildingId: string | null): Promise<AlarmRow> {
   // One round trip: an existing row is "updated" to itself, which locks it like SELECT ... FOR UPDATE.
   const { rows } = await tx.query<AlarmRow>(
     `INSERT INTO alarms (rule_id, device_id, building_id, suppressed)
-     VALUES ($1, $2, $3, EXISTS (SELECT 1 FROM work_orders WHERE device_id = $2 AND kind = 'maintenance' AND status IN ('in_progress', 'on_hold')))
+     VALUES ($1, $2, $3, EXISTS (SELECT 1 FROM work_orders WHERE device_id = $2 AND kind = 'maintenance' AND status IN ('in_progress', 'on_hold'))
+                         AND EXISTS (SELECT 1 FROM alarm_rules WHERE id = $1 AND category = 'maintenance'))
      ON CONFLICT (rule_id, device_id) DO UPDATE SET rule_id = alarms.rule_id
      RETURNING *`,
     [ruleId, deviceId, buildingId],

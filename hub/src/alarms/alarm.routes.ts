@@ -6,9 +6,10 @@ import type { Database, Queryable } from '../db/database.js';
 import { WardenError } from '../http/errors.js';
 import { currentUser, withZod } from '../http/server.js';
 import type { AlarmEngine } from './alarm-engine.js';
-import { alarmKpis } from './alarm-kpis.js';
+import { alarmKpis, DEFAULT_STALE_AFTER_HOURS } from './alarm-kpis.js';
 import * as repo from './alarm.repository.js';
 import type { Actor, AlarmService } from './alarm.service.js';
+import { dispositionCodes } from './lifecycle.js';
 import { categories, priorities, ruleInputSchema, type Category, type RuleInput } from './rule-schema.js';
 
 const alarmReaders: Role[] = ['admin', 'manager', 'guard', 'technician'];
@@ -256,6 +257,7 @@ export function registerAlarmRoutes(app: FastifyInstance, db: Database, service:
         from: z.iso.datetime({ offset: true }).optional().describe('default: 24 hours before `to`'),
         to: z.iso.datetime({ offset: true }).optional().describe('default: now'),
         building: z.string().optional(),
+        staleHours: z.coerce.number().positive().max(8760).default(DEFAULT_STALE_AFTER_HOURS).describe('an alarm standing longer than this is stale (default 24)'),
       }),
       response: { 200: z.unknown() },
     },
@@ -265,7 +267,87 @@ export function registerAlarmRoutes(app: FastifyInstance, db: Database, service:
       const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 86_400_000);
       if (from >= to) throw new WardenError('WARDEN_ERR_VALIDATION', '`from` must be before `to`', { issues: [{ field: 'querystring.from', message: 'must be before to' }] });
       if (req.query.building && !canSeeBuilding(user, req.query.building)) throw new WardenError('WARDEN_ERR_FORBIDDEN', `not allowed to see building ${req.query.building}`);
-      return alarmKpis(db, from, to, user.buildings, req.query.building ?? null, visibleCategories(user));
+      return alarmKpis(db, from, to, user.buildings, req.query.building ?? null, visibleCategories(user), { staleAfterHours: req.query.staleHours });
+    },
+  });
+
+  // ---------------------------------------------------------------- escalation contacts
+
+  const escalationTargetSchema = z.object({ buildingId: z.string(), userId: z.number(), username: z.string(), displayName: z.string(), role: z.string(), updatedBy: z.string(), updatedAt: z.string() });
+  const readTargets = async (q: Queryable, buildings: string[], building?: string) => {
+    const { rows } = await q.query<{ building_id: string; user_id: string; username: string; display_name: string; role: string; updated_by: string; updated_at: Date }>(
+      `SELECT t.building_id, t.user_id, u.username, u.display_name, u.role, t.updated_by, t.updated_at
+         FROM alarm_escalation_targets t JOIN users u ON u.id = t.user_id
+        WHERE (cardinality($1::text[]) = 0 OR t.building_id = ANY($1)) AND ($2::text IS NULL OR t.building_id = $2)
+        ORDER BY t.building_id`,
+      [buildings, building ?? null],
+    );
+    return rows.map((t) => ({ buildingId: t.building_id, userId: Number(t.user_id), username: t.username, displayName: t.display_name, role: t.role, updatedBy: t.updated_by, updatedAt: t.updated_at.toISOString() }));
+  };
+  const buildingParams = z.object({ building: z.string().min(1).max(64) });
+  const checkBuilding = async (user: SessionUser, building: string) => {
+    if (!canSeeBuilding(user, building) || !(await db.query('SELECT 1 FROM buildings WHERE id = $1', [building])).rowCount) throw new WardenError('WARDEN_ERR_NOT_FOUND', `no building ${building}`);
+  };
+
+  r.get('/api/alarm-escalation-targets', {
+    config: { roles: ruleEditors },
+    schema: {
+      tags: ['alarms'],
+      summary: 'Escalation contacts per building: who an unacknowledged critical alarm escalates to (buildings without one escalate to their managers)',
+      response: { 200: z.object({ targets: z.array(escalationTargetSchema) }) },
+    },
+    handler: async (req) => ({ targets: await readTargets(db, currentUser(req).buildings) }),
+  });
+
+  r.put('/api/alarm-escalation-targets/:building', {
+    config: { roles: ruleEditors },
+    schema: {
+      tags: ['alarms'],
+      summary: "Name a building's escalation contact (supervisor or on-call): escalations are addressed to them live and sent by e-mail and SMS",
+      params: buildingParams,
+      body: z.strictObject({ userId: z.number().int().positive() }),
+      response: { 200: z.object({ target: escalationTargetSchema }) },
+    },
+    handler: async (req) => {
+      const user = currentUser(req);
+      const { building } = req.params;
+      await checkBuilding(user, building);
+      const person = (await db.query<{ id: string; role: string; disabled: boolean; buildings: string[] }>(
+        `SELECT u.id, u.role, u.disabled, coalesce(array_agg(ub.building_id) FILTER (WHERE ub.building_id IS NOT NULL), '{}') AS buildings
+           FROM users u LEFT JOIN user_buildings ub ON ub.user_id = u.id WHERE u.id = $1 GROUP BY u.id`,
+        [req.body.userId],
+      )).rows[0];
+      const refuse = (message: string) => new WardenError('WARDEN_ERR_VALIDATION', `body.userId: ${message}`, { issues: [{ field: 'body.userId', message }] });
+      if (!person) throw refuse(`no user ${req.body.userId}`);
+      if (person.disabled) throw refuse(`user ${req.body.userId} is disabled`);
+      if (!['admin', 'manager', 'guard', 'technician'].includes(person.role)) throw refuse(`a ${person.role} cannot be an escalation contact (admin, manager, guard or technician)`);
+      if (person.buildings.length > 0 && !person.buildings.includes(building)) throw refuse(`user ${req.body.userId} may not see building ${building}`);
+      const target = await db.transaction(async (tx) => {
+        const before = (await tx.query<{ user_id: string }>('SELECT user_id FROM alarm_escalation_targets WHERE building_id = $1 FOR UPDATE', [building])).rows[0];
+        await tx.query(
+          `INSERT INTO alarm_escalation_targets (building_id, user_id, updated_by, updated_at) VALUES ($1, $2, $3, now())
+           ON CONFLICT (building_id) DO UPDATE SET user_id = EXCLUDED.user_id, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
+          [building, req.body.userId, user.username],
+        );
+        await recordAudit(tx, { userId: user.id, actor: user.username, action: 'alarm.escalation_target.set', targetType: 'building', targetId: building, details: { userId: req.body.userId, previousUserId: before ? Number(before.user_id) : null }, ip: req.ip });
+        return (await readTargets(tx, [], building))[0];
+      });
+      return { target };
+    },
+  });
+
+  r.delete('/api/alarm-escalation-targets/:building', {
+    config: { roles: ruleEditors },
+    schema: { tags: ['alarms'], summary: "Remove a building's escalation contact (escalations go to its managers again)", params: buildingParams, response: { 204: z.null() } },
+    handler: async (req, reply) => {
+      const user = currentUser(req);
+      await checkBuilding(user, req.params.building);
+      await db.transaction(async (tx) => {
+        const removed = await tx.query<{ user_id: string }>('DELETE FROM alarm_escalation_targets WHERE building_id = $1 RETURNING user_id', [req.params.building]);
+        if (!removed.rows[0]) throw new WardenError('WARDEN_ERR_NOT_FOUND', `building ${req.params.building} has no escalation contact`);
+        await recordAudit(tx, { userId: user.id, actor: user.username, action: 'alarm.escalation_target.remove', targetType: 'building', targetId: req.params.building, details: { previousUserId: Number(removed.rows[0].user_id) }, ip: req.ip });
+      });
+      return reply.status(204).send(null);
     },
   });
 
@@ -333,7 +415,15 @@ export function registerAlarmRoutes(app: FastifyInstance, db: Database, service:
       },
     });
 
-  action('ack', 'Acknowledge (with an optional disposition code and note)', alarmOperators, z.strictObject({ note: note.optional(), disposition: z.string().trim().min(1).max(40).optional() }), (id, actor, b) =>
+  // The disposition is required and one of the defined codes (free text cannot be
+  // counted); a missing or unknown one is a 400 naming the allowed codes.
+  const ackBody = z
+    .strictObject({
+      note: note.optional(),
+      disposition: z.enum(dispositionCodes, { error: `disposition is required: one of ${dispositionCodes.join(', ')}` }),
+    })
+    .refine((b) => b.disposition !== 'other' || b.note !== undefined, { message: 'a note is required with disposition "other"', path: ['note'] });
+  action('ack', `Acknowledge with a disposition code (${dispositionCodes.join(', ')}) and an optional note (required with "other")`, alarmOperators, ackBody, (id, actor, b) =>
     service.acknowledge(id, actor, b.note, b.disposition),
   );
   action(

@@ -9,7 +9,7 @@ import { WardenError } from '../http/errors.js';
 import { appendLiveEvent } from '../live/live-feed.js';
 import * as repo from './alarm.repository.js';
 import type { Trigger } from './evaluation.js';
-import { transition, type AlarmState } from './lifecycle.js';
+import { transition, type AlarmState, type DispositionCode } from './lifecycle.js';
 import type { AlarmRule, Category, Priority } from './rule-schema.js';
 
 /** Who did it: a person (with id) or the system. */
@@ -27,7 +27,7 @@ export interface WorkOrderOpener {
 }
 
 /** The work order an episode got from WorkOrderOpener.openForEpisode. */
-export type EpisodeWorkOrder = Pick<EpisodeWorkOrderResult, 'workOrderId' | 'number' | 'reopened' | 'assigneeId' | 'status'>;
+export type EpisodeWorkOrder = Pick<EpisodeWorkOrderResult, 'workOrderId' | 'number' | 'reopened' | 'recurred' | 'assigneeId' | 'status'>;
 
 /** A new security episode, as the incident module needs it. */
 export interface IncidentEpisode {
@@ -72,6 +72,26 @@ export interface RaiseInput {
   sourceTs?: number;
 }
 
+/**
+ * Where escalations go beyond the live stream: the hub's outgoing e-mail and SMS (the
+ * billing module's SMTP mailer and SMS provider, handed over by app.ts; their shapes,
+ * so the alarms module does not depend on billing). Sending never blocks the sweep's
+ * transaction: it happens after commit and its outcome is audited.
+ */
+export interface EscalationChannels {
+  /** `configured: false` (no SMTP_URL): e-mail is skipped rather than failed on every escalation. */
+  mail: { readonly configured?: boolean; send(message: { to: string; subject: string; text: string }): Promise<{ ok: true; id: string } | { ok: false; error: string }> };
+  sms: { send(to: string, text: string): Promise<{ id: string }> };
+}
+
+/** The person an escalation is addressed to, with their staff contacts. */
+interface EscalationRecipient {
+  userId: number;
+  username: string;
+  email: string | null;
+  phone: string | null;
+}
+
 export interface AlarmServiceOptions {
   now?: () => Date;
   /** Groups security episodes into incidents (see IncidentLinker). */
@@ -83,7 +103,7 @@ interface Committed {
   /** Whether the alarm is active once committed (process changes only). */
   active?: boolean;
   changes: { alarmId: number; episodeId: number | null; deviceId: number; action: string; state: AlarmState; active: boolean; category?: Category; newEpisode?: boolean }[];
-  workOrder?: { workOrderId: number; reopened: boolean; deviceId: number; status: string };
+  workOrder?: { workOrderId: number; action: 'create' | 'reopen' | 'recur'; deviceId: number; status: string };
 }
 
 /**
@@ -95,6 +115,9 @@ interface Committed {
 export class AlarmService {
   private readonly now: () => Date;
   private readonly incidents: IncidentLinker | undefined;
+  private channels: EscalationChannels | undefined;
+  /** Notifications of escalations still being sent (awaited by `idle`). */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -105,6 +128,16 @@ export class AlarmService {
   ) {
     this.now = options.now ?? (() => new Date());
     this.incidents = options.incidents;
+  }
+
+  /** Sends escalations by e-mail and SMS as well (set once the hub's mailer and SMS provider exist). */
+  setEscalationChannels(channels: EscalationChannels): void {
+    this.channels = channels;
+  }
+
+  /** Resolves once escalation e-mails and SMS under way have been sent (or failed). */
+  async notificationsSent(): Promise<void> {
+    while (this.sending.size) await Promise.all([...this.sending]);
   }
 
   /** The condition holds (after its on-delay). Resolves to whether the alarm is active in the database afterwards. */
@@ -172,7 +205,7 @@ export class AlarmService {
           rule.category === 'security' && this.incidents
             ? (await this.incidents.attach(tx, { episodeId, alarmId, deviceId: device.id, buildingId: device.buildingId, priority: rule.priority, title: `${rule.name}: ${device.name}`, raisedAt: at }, openWorkOrder)).workOrder
             : await openWorkOrder?.();
-        if (wo) workOrder = { workOrderId: wo.workOrderId, reopened: wo.reopened, deviceId: device.id, status: wo.status };
+        if (wo) workOrder = { workOrderId: wo.workOrderId, action: wo.recurred ? 'recur' : wo.reopened ? 'reopen' : 'create', deviceId: device.id, status: wo.status };
       } else {
         // Back before anyone acknowledged: the same episode, one more activation (chattering shows here).
         await tx.query(`UPDATE alarm_episodes SET activations = activations + 1, cleared_at = NULL, last_annunciated_at = $2 WHERE id = $1`, [episodeId, at]);
@@ -212,7 +245,7 @@ export class AlarmService {
     return committed.active ?? false;
   }
 
-  async acknowledge(alarmId: number, actor: Actor, note?: string, disposition?: string): Promise<repo.AlarmView> {
+  async acknowledge(alarmId: number, actor: Actor, note?: string, disposition?: DispositionCode): Promise<repo.AlarmView> {
     return this.operatorAction(alarmId, actor, 'ack', async (tx, alarm, at) => {
       const step = transition(alarm.state, 'ack');
       if (!step) throw new WardenError('WARDEN_ERR_CONFLICT', `alarm ${alarmId} is ${alarm.state}: nothing to acknowledge`);
@@ -292,8 +325,8 @@ export class AlarmService {
         await this.reannunciateIfActive(Number(id));
       }
     }
-    const standing = await this.db.query<{ id: string; alarm_id: string; rule_id: string; priority: Priority; raised_at: Date; last_annunciated_at: Date; escalated_at: Date | null }>(
-      `SELECT e.id, e.alarm_id, e.rule_id, e.priority, e.raised_at, e.last_annunciated_at, e.escalated_at
+    const standing = await this.db.query<{ id: string; alarm_id: string; rule_id: string; priority: Priority; category: Category; raised_at: Date; last_annunciated_at: Date; escalated_at: Date | null }>(
+      `SELECT e.id, e.alarm_id, e.rule_id, e.priority, e.category, e.raised_at, e.last_annunciated_at, e.escalated_at
          FROM alarm_episodes e JOIN alarms a ON a.id = e.alarm_id
         WHERE e.ended_at IS NULL AND e.acked_at IS NULL AND a.state IN ('unack', 'rtn_unack')
           AND NOT a.out_of_service AND NOT a.suppressed AND (a.shelved_until IS NULL OR a.shelved_until <= $1)`,
@@ -303,13 +336,16 @@ export class AlarmService {
       const rule = rules.get(Number(e.rule_id));
       const realarmSec = rule?.definition.realarmSec;
       if (realarmSec !== undefined && now.getTime() - e.last_annunciated_at.getTime() >= realarmSec * 1000) {
-        const claimed = await this.claimEpisode(Number(e.alarm_id), Number(e.id), 'realarm', `UPDATE alarm_episodes SET realarms = realarms + 1, last_annunciated_at = $2 WHERE id = $1 AND last_annunciated_at = $3 RETURNING id`, [e.id, now, e.last_annunciated_at], ['admin', 'manager', 'guard', 'technician'], 'alarm.realarm');
+        const claimed = await this.claimEpisode(Number(e.alarm_id), Number(e.id), 'realarm', `UPDATE alarm_episodes SET realarms = realarms + 1, last_annunciated_at = $2 WHERE id = $1 AND last_annunciated_at = $3 RETURNING id`, [e.id, now, e.last_annunciated_at], alarmAudience(e.category), 'alarm.realarm');
         if (claimed) result.realarmed += 1;
       }
       const escalateSec = rule?.definition.escalateAfterSec ?? (e.priority === 'critical' ? DEFAULT_CRITICAL_ESCALATION_SEC : undefined);
       if (escalateSec !== undefined && e.escalated_at === null && now.getTime() - e.raised_at.getTime() >= escalateSec * 1000) {
         const claimed = await this.claimEpisode(Number(e.alarm_id), Number(e.id), 'escalate', `UPDATE alarm_episodes SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL RETURNING id`, [e.id, now], ['admin', 'manager'], 'alarm.escalated');
-        if (claimed) result.escalated += 1;
+        if (claimed) {
+          result.escalated += 1;
+          if (claimed.escalation) this.track(this.notifyEscalation(claimed.escalation.view, claimed.escalation.recipients, claimed.escalation.named));
+        }
       }
     }
     return result;
@@ -375,28 +411,114 @@ export class AlarmService {
     return true;
   }
 
-  private async claimEpisode(alarmId: number, episodeId: number, action: string, claimSql: string, params: unknown[], audience: Role[], liveType: string): Promise<boolean> {
+  /**
+   * Claims a time-driven duty on an episode once (across hubs) and announces it. An
+   * escalation goes to the building's named supervisor/on-call person if one is set
+   * (addressed to them on the live stream, whatever their role), else to every manager
+   * of the building; admins and managers keep seeing it on the console either way.
+   */
+  private async claimEpisode(
+    alarmId: number,
+    episodeId: number,
+    action: string,
+    claimSql: string,
+    params: unknown[],
+    audience: Role[],
+    liveType: string,
+  ): Promise<{ escalation?: { view: repo.AlarmView; recipients: EscalationRecipient[]; named: boolean } } | undefined> {
+    let escalation: { view: repo.AlarmView; recipients: EscalationRecipient[]; named: boolean } | undefined;
     const committed = await this.db.transaction(async (tx): Promise<Committed | undefined> => {
       const alarm = await repo.lockAlarmById(tx, alarmId);
       if (!alarm || Number(alarm.episode_id) !== episodeId) return undefined;
       const claimed = await tx.query(claimSql, params);
       if (!claimed.rowCount) return undefined;
-      await repo.recordTransition(tx, { alarmId, episodeId, action, from: alarm.state, to: alarm.state, actor: 'system' });
-      if (action === 'escalate') await recordAudit(tx, { actor: 'system', action: 'alarm.escalate', targetType: 'alarm', targetId: alarmId, details: { episodeId } });
+      const target = action === 'escalate' ? await escalationRecipients(tx, alarm.building_id) : undefined;
+      const details = target ? { escalatedTo: { userIds: target.recipients.map((r) => r.userId), named: target.named } } : undefined;
+      await repo.recordTransition(tx, { alarmId, episodeId, action, from: alarm.state, to: alarm.state, actor: 'system', details });
+      if (action === 'escalate') await recordAudit(tx, { actor: 'system', action: 'alarm.escalate', targetType: 'alarm', targetId: alarmId, details: { episodeId, ...details } });
       const view = await repo.alarmView(tx, alarmId, episodeId);
-      const liveId = await appendLiveEvent(tx, { type: liveType, buildingId: alarm.building_id, audience, data: { ...view, action, actor: 'system' } });
+      if (target && view) escalation = { view, recipients: target.recipients, named: target.named };
+      const liveId = await appendLiveEvent(tx, {
+        type: liveType,
+        buildingId: alarm.building_id,
+        audience,
+        userIds: target?.recipients.map((r) => r.userId),
+        data: { ...view, action, actor: 'system', ...(details ?? {}) },
+      });
       return { liveId, changes: [{ alarmId, episodeId, deviceId: Number(alarm.device_id), action, state: alarm.state, active: alarm.active }] };
     });
-    if (!committed) return false;
+    if (!committed) return undefined;
     this.afterCommit(committed);
-    return true;
+    return { escalation };
+  }
+
+  private track(task: Promise<void>): void {
+    this.sending.add(task);
+    void task.finally(() => this.sending.delete(task));
+  }
+
+  /** E-mail and SMS to each recipient with a contact in their staff record; each outcome audited (user ids, not addresses). */
+  private async notifyEscalation(view: repo.AlarmView, recipients: EscalationRecipient[], named: boolean): Promise<void> {
+    const channels = this.channels;
+    if (!channels) return;
+    const where = [view.buildingId, view.location].filter(Boolean).join(', ');
+    const subject = `[Warden] ESCALATED ${view.priority} alarm not acknowledged: ${view.ruleName} at ${view.deviceName}`;
+    const text = [
+      `${view.message ?? `${view.ruleName}: ${view.deviceName}`}`,
+      `Raised ${view.raisedAt ?? '?'}${where ? ` at ${where}` : ''}; nobody has acknowledged it.`,
+      named ? 'You are the escalation contact for this building.' : 'No escalation contact is set for this building: sent to its managers.',
+      `Alarm ${view.alarmId}, episode ${view.episodeId ?? '-'}.`,
+    ].join('\n');
+    const sms = `Warden: ${view.priority} alarm not acknowledged: ${view.ruleName} at ${view.deviceName}${view.buildingId ? ` (${view.buildingId})` : ''}. Alarm ${view.alarmId}.`.slice(0, 300);
+    const outcomes: { userId: number; channel: 'email' | 'sms'; ok: boolean; error?: string }[] = [];
+    for (const r of recipients) {
+      if (r.email && channels.mail.configured !== false) {
+        const sent = await channels.mail.send({ to: r.email, subject, text }).catch((err: Error) => ({ ok: false as const, error: err.message }));
+        outcomes.push({ userId: r.userId, channel: 'email', ok: sent.ok, ...(sent.ok ? {} : { error: sent.error.slice(0, 200) }) });
+      }
+      if (r.phone) {
+        try {
+          await channels.sms.send(r.phone, sms);
+          outcomes.push({ userId: r.userId, channel: 'sms', ok: true });
+        } catch (err) {
+          outcomes.push({ userId: r.userId, channel: 'sms', ok: false, error: (err as Error).message.slice(0, 200) });
+        }
+      }
+    }
+    const failed = outcomes.filter((o) => !o.ok).length;
+    if (failed) this.logger.warn({ alarmId: view.alarmId, failed, sent: outcomes.length - failed }, 'escalation notifications failed');
+    await recordAudit(this.db, { actor: 'system', action: 'alarm.escalation_notified', targetType: 'alarm', targetId: view.alarmId, details: { episodeId: view.episodeId, named, outcomes } }).catch((err: Error) =>
+      this.logger.warn({ err: err.message }, 'could not audit escalation notifications'),
+    );
   }
 
   private afterCommit(c: Committed): void {
     for (const change of c.changes) this.bus.emit('alarm.changed', change);
-    if (c.workOrder) this.bus.emit('workorder.changed', { workOrderId: c.workOrder.workOrderId, action: c.workOrder.reopened ? 'reopen' : 'create', status: c.workOrder.status, deviceId: c.workOrder.deviceId });
+    if (c.workOrder) this.bus.emit('workorder.changed', { workOrderId: c.workOrder.workOrderId, action: c.workOrder.action, status: c.workOrder.status, deviceId: c.workOrder.deviceId });
     if (c.liveId !== undefined) this.bus.emit('live.appended', { lastId: c.liveId });
   }
+}
+
+/**
+ * Who an escalation in a building goes to: its named escalation contact if set and
+ * still enabled, else every enabled manager who may see the building (estate-wide ones
+ * included). Contacts come from the person's staff record.
+ */
+async function escalationRecipients(tx: Queryable, buildingId: string | null): Promise<{ recipients: EscalationRecipient[]; named: boolean }> {
+  const contact = `SELECT u.id::int AS "userId", u.username, s.email, s.phone FROM users u LEFT JOIN staff s ON s.user_id = u.id AND s.active`;
+  if (buildingId !== null) {
+    const named = await tx.query<EscalationRecipient>(`${contact} JOIN alarm_escalation_targets t ON t.user_id = u.id WHERE t.building_id = $1 AND NOT u.disabled`, [buildingId]);
+    if (named.rows[0]) return { recipients: named.rows, named: true };
+  }
+  const managers = await tx.query<EscalationRecipient>(
+    `${contact}
+      WHERE u.role = 'manager' AND NOT u.disabled
+        AND (NOT EXISTS (SELECT 1 FROM user_buildings ub WHERE ub.user_id = u.id)
+             OR ($1::text IS NOT NULL AND EXISTS (SELECT 1 FROM user_buildings ub WHERE ub.user_id = u.id AND ub.building_id = $1)))
+      ORDER BY u.id`,
+    [buildingId],
+  );
+  return { recipients: managers.rows, named: false };
 }
 
 /** A decision from a reading older than the alarm's last process change (applied by another hub) is stale. */

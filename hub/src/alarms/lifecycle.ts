@@ -47,3 +47,18 @@ export function transition(state: AlarmState, action: LifecycleAction): Transiti
 export function isStanding(state: AlarmState): boolean {
   return state !== 'normal';
 }
+
+/**
+ * What the operator found, given on acknowledgement (ISA-18.2 §16 / EEMUA 191 alarm
+ * performance review: the disposition of each alarm is what tells a real alarm from
+ * a bad one). The codes are the contract with the dashboard's acknowledge dialog:
+ * - real-fault: the condition is real and needs (or got) action;
+ * - false-alarm: no such condition (a failed sensor, wrong wiring, bad logic);
+ * - nuisance: real but needless (chattering, a set point too tight, an expected state);
+ * - test: testing or commissioning;
+ * - duplicate: the same cause is already being handled through another alarm;
+ * - other: none of these; a note saying what is required.
+ * False alarms and nuisance alarms are the "bad actors" the KPIs count.
+ */
+export const dispositionCodes = ['real-fault', 'false-alarm', 'nuisance', 'test', 'duplicate', 'other'] as const;
+export type DispositionCode = (typeof dispositionCodes)[number];

@@ -21,7 +21,7 @@ import { registerBillingReportRoutes } from './billing-reports.routes.js';
 import { createMailer, type Mailer } from './mailer.js';
 import { NoticeService } from './notices.service.js';
 import { ReportService } from './reports.service.js';
-import { createSmsProvider } from './sms.js';
+import { createSmsProvider, type SmsProvider } from './sms.js';
 
 /** Who works with money: the office (clerks), their managers, and admins. */
 export const billingStaffRoles = ['admin', 'manager', 'clerk'] as const;
@@ -64,7 +64,8 @@ export class BillingModule {
     this.meters = new MeterService(db);
     this.billRuns = new BillRunService(db, bus, logger, options.hubId);
     this.mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom ?? 'Warden <billing@warden.local>' });
-    this.notices = new NoticeService(db, records, this.mailer, createSmsProvider(options.smsProvider ?? 'log', logger), logger);
+    this.sms = createSmsProvider(options.smsProvider ?? 'log', logger);
+    this.notices = new NoticeService(db, records, this.mailer, this.sms, logger);
     this.arrears = new ArrearsService(db, bus, this.notices, this.mailer, logger, { managerEmails: options.managerEmails ?? [] });
     this.reports = new ReportService(db, this.arrears);
   }
@@ -84,8 +85,10 @@ export class BillingModule {
   readonly meters: MeterService;
   /** Bill runs and their previews. */
   readonly billRuns: BillRunService;
-  /** Billing e-mail (SMTP_URL). */
+  /** Billing e-mail (SMTP_URL); alarm escalations go out through it too. */
   readonly mailer: Mailer;
+  /** The SMS gateway (SMS_PROVIDER), shared with alarm escalations. */
+  readonly sms: SmsProvider;
   /** Bill notices by e-mail and SMS. */
   readonly notices: NoticeService;
   /** Ageing, the escalation ladder, arrears warnings. */

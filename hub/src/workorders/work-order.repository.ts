@@ -192,9 +192,31 @@ export async function findReopenable(tx: Queryable, alarmId: number, episodeId: 
   return rows[0];
 }
 
+/**
+ * A work order of an earlier episode of the same alarm that is still being handled
+ * (open, assigned, accepted, in progress or on hold): the fault came back before the
+ * work was done, so the new episode joins it rather than opening a second one.
+ */
+export async function findUnfinishedForAlarm(tx: Queryable, alarmId: number, episodeId: number): Promise<WorkOrderRow | undefined> {
+  const { rows } = await tx.query<WorkOrderRow>(
+    `${workOrderSelect}
+      WHERE w.id IN (SELECT e.work_order_id FROM alarm_episodes e WHERE e.alarm_id = $1 AND e.id <> $2 AND e.work_order_id IS NOT NULL)
+        AND w.status IN ('open', 'assigned', 'accepted', 'in_progress', 'on_hold')
+      ORDER BY w.id DESC
+      LIMIT 1
+      FOR UPDATE OF w`,
+    [alarmId, episodeId],
+  );
+  return rows[0];
+}
+
+/** Links an episode to its work order; an episode already linked is refused, so an episode never gets two. */
 export async function linkEpisode(tx: Queryable, episodeId: number, workOrderId: number): Promise<void> {
-  const { rowCount } = await tx.query('UPDATE alarm_episodes SET work_order_id = $2 WHERE id = $1', [episodeId, workOrderId]);
-  if (rowCount !== 1) throw new Error(`no alarm episode ${episodeId}`);
+  const { rowCount } = await tx.query('UPDATE alarm_episodes SET work_order_id = $2 WHERE id = $1 AND work_order_id IS NULL', [episodeId, workOrderId]);
+  if (rowCount !== 1) {
+    const exists = (await tx.query<{ work_order_id: string | null }>('SELECT work_order_id FROM alarm_episodes WHERE id = $1', [episodeId])).rows[0];
+    throw new Error(exists ? `alarm episode ${episodeId} already has work order ${exists.work_order_id}` : `no alarm episode ${episodeId}`);
+  }
 }
 
 // ---------------------------------------------------------------- staff and dispatch
@@ -274,6 +296,28 @@ export async function staffForUser(db: Queryable, userId: number): Promise<{ id:
   return rows[0];
 }
 
+/**
+ * The people (user ids) a work order's live events are addressed to besides the role
+ * audience, so the stream shows a technician exactly what GET /api/work-orders/:id
+ * does (see canSee in work-order.service.ts): the assignee's login, and, while a
+ * maintenance work order is unassigned, every technician of its trade. Each must be
+ * allowed the work order's building.
+ */
+export async function workOrderRecipients(db: Queryable, wo: Pick<WorkOrderRow, 'assignee_id' | 'kind' | 'trade' | 'building_id'>): Promise<number[]> {
+  const staffIds = wo.assignee_id === null ? [] : [wo.assignee_id];
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT DISTINCT u.id::int AS id
+       FROM users u JOIN staff s ON s.user_id = u.id
+      WHERE NOT u.disabled
+        AND (s.id = ANY($1::bigint[]) OR ($2::boolean AND u.role = 'technician' AND $3::text = ANY(s.trades)))
+        AND (NOT EXISTS (SELECT 1 FROM user_buildings ub WHERE ub.user_id = u.id)
+             OR EXISTS (SELECT 1 FROM user_buildings ub WHERE ub.user_id = u.id AND ub.building_id = $4))
+      ORDER BY 1`,
+    [staffIds, wo.assignee_id === null && wo.kind === 'maintenance', wo.trade, wo.building_id],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
 export async function insertShift(tx: Queryable, staffId: number, startsAt: Date, endsAt: Date): Promise<{ id: number; staff_id: number; starts_at: Date; ends_at: Date }> {
   const { rows } = await tx.query<{ id: number; staff_id: number; starts_at: Date; ends_at: Date }>(
     'INSERT INTO staff_shifts (staff_id, starts_at, ends_at) VALUES ($1, $2, $3) RETURNING id, staff_id, starts_at, ends_at',
@@ -310,8 +354,15 @@ export async function lockDeviceSuppression(tx: Queryable, deviceId: number): Pr
 }
 
 /**
- * Sets or clears suppressed-by-design on every alarm of a device and records an
- * ISA-18.2 'suppress'/'unsuppress' transition for each alarm that changed.
+ * Sets suppressed-by-design on the device's maintenance alarms, or clears it on every
+ * alarm of the device, and records an ISA-18.2 'suppress'/'unsuppress' transition for
+ * each alarm that changed.
+ *
+ * Only maintenance alarms are suppressed, by design: the work stops the equipment's own
+ * fault alarms (the thing being repaired) from flooding the console, but a job on a door
+ * controller must not mute "door forced" or "tamper" at that door: a security alarm is
+ * about who is at the door, not about the equipment, and a break-in during a repair is
+ * still a break-in. Clearing is not filtered, so nothing stays suppressed for good.
  */
 export async function setDeviceAlarmsSuppressed(
   tx: Queryable,
@@ -320,8 +371,10 @@ export async function setDeviceAlarmsSuppressed(
   who: { userId: number | null; actor: string; note: string; at: Date; workOrderId: number },
 ): Promise<AlarmFlagChange[]> {
   const { rows } = await tx.query<{ id: number; episode_id: number | null; device_id: number; state: string; active: boolean }>(
-    `UPDATE alarms SET suppressed = $2, changed_at = $3 WHERE device_id = $1 AND suppressed <> $2
-     RETURNING id, episode_id, device_id, state, active`,
+    `UPDATE alarms a SET suppressed = $2, changed_at = $3
+      WHERE a.device_id = $1 AND a.suppressed <> $2
+        AND (NOT $2 OR EXISTS (SELECT 1 FROM alarm_rules r WHERE r.id = a.rule_id AND r.category = 'maintenance'))
+     RETURNING a.id, a.episode_id, a.device_id, a.state, a.active`,
     [deviceId, suppressed, who.at],
   );
   if (rows.length) {

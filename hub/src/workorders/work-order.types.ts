@@ -53,7 +53,10 @@ export interface EpisodeWorkOrderInput {
   location: string | null;
   message: string;
   raisedAt: Date;
-  /** A work order of the same alarm resolved less than this long ago is reopened instead of a new one (default 1440). */
+  /**
+   * A work order of the same alarm resolved less than this long ago is reopened instead of a new one (default 1440);
+   * one not finished yet is joined. 0: every episode gets a work order of its own.
+   */
   reopenWithinMinutes?: number;
 }
 
@@ -62,6 +65,8 @@ export interface EpisodeWorkOrderResult {
   number: string;
   /** True when a recently resolved work order of the same alarm was reopened. */
   reopened: boolean;
+  /** True when the episode joined a work order of the same alarm that was not finished yet (the fault recurred while it was open). */
+  recurred: boolean;
   /** The staff member dispatched, or null when nobody suitable was found (the work order stays open). */
   assigneeId: number | null;
   status: WorkOrderStatus;
