@@ -13,6 +13,7 @@ interface IncidentAnswer {
 interface IncidentDetail {
   incident: { id: number; workOrderId: number | null };
   episodes: { episodeId: number; alarmId: number }[];
+  evidence: { id: number; episodeId: number; cameraId: number; cameraCode: string; kind: string; late: boolean }[];
 }
 interface DoorsAnswer {
   doors: { id: number; code: string; open: boolean | null; locked: boolean | null; coveredBy: { code: string }[] }[];
@@ -99,6 +100,20 @@ describe('security: forced door, evidence, remote door control', () => {
     }
     expect(withEpisode).toHaveLength(1);
     expect(withEpisode[0].incident.workOrderId).toBe(workOrderId);
+    // The incident's evidence holds the snapshot from the camera covering the door.
+    const snapshot = withEpisode[0].evidence.find((e) => e.kind === 'snapshot' && e.cameraId === camera.id);
+    expect(snapshot, JSON.stringify(withEpisode[0].evidence)).toMatchObject({ cameraCode: camera.code, late: false });
+    // The work order is a security one.
+    const kind = await system.hub.db.query<{ kind: string }>('SELECT kind FROM work_orders WHERE id = $1', [workOrderId]);
+    expect(kind.rows[0].kind).toBe('security');
+    // Evidence within 2 s of the alarm, by the database's own clock (raised_at and the evidence's created_at).
+    const timing = await system.hub.db.query<{ ms: number }>(
+      `SELECT extract(epoch FROM (ev.created_at - e.raised_at)) * 1000 AS ms
+         FROM evidence ev JOIN alarm_episodes e ON e.id = $1
+        WHERE ev.id = $2`,
+      [raised.episodeId, snapshot!.id],
+    );
+    expect(Number(timing.rows[0].ms)).toBeLessThanOrEqual(2_000);
 
     // The guard unlocks the door from the console, with a reason.
     const controls = detail.locator(`[data-testid="door-controls"][data-door-code="${door.code}"]`);

@@ -75,7 +75,8 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
   };
 
   beforeAll(async () => {
-    hub = await startTestHub(kind, { ALARM_DEFAULT_RULES: 'false' });
+    // Zones without a schedule are never armed here; the estate's default is tested in security-default-rules.test.ts.
+    hub = await startTestHub(kind, { ALARM_DEFAULT_RULES: 'false', ZONE_DEFAULT_ARMING: 'none' });
     tokens.admin = await hub.login('admin', ADMIN_PASSWORD);
     for (const role of ['guard', 'manager', 'technician', 'clerk', 'owner']) tokens[role] = await hub.login(role, demoPassword(hub, role));
     ev = await FakeAgent.connect(hub, { site: SITE, building: 'b-ev', agent: 'agent-ev' });
@@ -89,6 +90,10 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
     await ev.birth('door-ev-2', 'door', { zone: 'garage', capabilities: doorCaps });
     await ev.birth('door-ev-3', 'door', { zone: 'lobby', capabilities: doorCaps });
     ev.handlers.set('cam-ev-dead', () => undefined);
+    // Answers only when the test says so (after the deadline).
+    await ev.birth('cam-ev-slow', 'camera', { zone: 'dock', covers: ['door-ev-4'], capabilities: ['camera.snapshot'], name: 'Dock camera' });
+    await ev.birth('door-ev-4', 'door', { zone: 'dock', capabilities: doorCaps });
+    ev.handlers.set('cam-ev-slow', () => undefined);
 
     await inc.birth('door-in-1', 'door', { zone: 'north-gate', capabilities: doorCaps });
     // In another zone than the door: the incident must follow the camera's coverage, not the zone.
@@ -235,7 +240,7 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
       'the evidence-failed note',
       5_000,
     );
-    expect(failed.note).toBe('snapshot from cam-ev-dead name: camera.snapshot to cam-ev-dead: no acknowledgement within 1500 ms');
+    expect(failed.note).toBe('snapshot from cam-ev-dead name: camera.snapshot to cam-ev-dead: no acknowledgement within 1500 ms (a later one is still kept, marked late)');
     expect(failed.details).toMatchObject({ cameraId: ev.deviceIds['cam-ev-dead'], kind: 'snapshot' });
     expect((await hub.db.query('SELECT 1 FROM evidence WHERE episode_id = $1', [episode.id])).rowCount).toBe(0);
     const alarm = await api<{ alarm: { state: string; active: boolean; workOrderId: number | null }; transitions: { action: string }[] }>('guard', 'GET', `/api/alarms/${episode.alarm_id}`);
@@ -244,6 +249,44 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
     expect(alarm.body.transitions.map((t) => t.action)).toEqual(['evidence-failed', 'activate']);
     // The hub's own log names it too, as a warning.
     expect(hub.logs.some((l) => l.msg === 'no evidence from a camera' && l.camera === ev.deviceIds['cam-ev-dead'])).toBe(true);
+  });
+
+  it('stores a snapshot that comes after the deadline, marked late, and announces it live', async () => {
+    const door = ev.deviceIds['door-ev-4'];
+    const camera = ev.deviceIds['cam-ev-slow'];
+    await ev.event('door-ev-4', 'door.forced');
+    const episode = await episodeOf(rules.forced, door);
+    const asked = await waitFor(() => ev.commandsFor('cam-ev-slow').find((c) => c.name === 'camera.snapshot'), 'the snapshot command');
+    // The deadline passes first: the alarm says the snapshot is missing, and nothing is stored yet.
+    const note = await waitFor(
+      async () => (await hub.db.query<{ note: string }>(`SELECT note FROM alarm_transitions WHERE episode_id = $1 AND action = 'evidence-failed'`, [episode.id])).rows[0]?.note,
+      'the deadline note',
+      5_000,
+    );
+    expect(note).toBe('snapshot from Dock camera: camera.snapshot to cam-ev-slow: no acknowledgement within 1500 ms (a later one is still kept, marked late)');
+    expect((await hub.db.query('SELECT 1 FROM evidence WHERE episode_id = $1', [episode.id])).rowCount).toBe(0);
+
+    // The camera answers after all: the picture is kept, marked late.
+    await ev.ack(asked.id, { result: 'ok', data: { contentType: 'image/jpeg', image: TINY_JPEG_BASE64, width: 64, height: 48, capturedAt: Date.now() } });
+    type Evidence = { id: number; cameraId: number; kind: string; late: boolean; createdAt: string };
+    const late = await waitFor(async () => (await api<{ evidence: Evidence[] }>('guard', 'GET', `/api/alarm-episodes/${episode.id}/evidence`)).body.evidence[0], 'the late snapshot', 5_000);
+    expect(late).toMatchObject({ cameraId: camera, kind: 'snapshot', late: true });
+    expect(new Date(late.createdAt).getTime() - episode.raised_at.getTime()).toBeGreaterThanOrEqual(1_500);
+    const command = await hub.db.query<{ result: string; acked_at: Date | null }>('SELECT result, acked_at FROM commands WHERE id = $1', [asked.id]);
+    expect(command.rows[0].result).toBe('ok');
+    const live = await waitFor(async () => {
+      const rows = await hub.db.query<{ data: { episodeId: number; evidence: { id: number; late: boolean }[]; failed: unknown[] } }>(`SELECT data FROM live_events WHERE type = 'alarm.evidence' ORDER BY id`);
+      const mine = rows.rows.filter((r) => r.data.episodeId === Number(episode.id));
+      return mine.length === 2 ? mine : undefined;
+    }, 'the deadline event and the late one');
+    expect(live.map((r) => [r.data.evidence.map((e) => [e.id, e.late]), r.data.failed.length])).toEqual([
+      [[], 1],
+      [[[late.id, true]], 0],
+    ]);
+    // An answer in time is not marked late.
+    const onTime = await hub.db.query<{ late: boolean }>('SELECT late FROM evidence WHERE camera_device_id = $1', [ev.deviceIds['cam-ev-1']]);
+    expect(onTime.rows.length).toBeGreaterThan(0);
+    expect(onTime.rows.every((r) => r.late === false)).toBe(true);
   });
 
   it('makes one incident, one work order and one evidence bundle of a forced door, motion on its camera and a tamper', async () => {
@@ -265,16 +308,25 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
     expect(linked.rows.map((r) => r.work_order_id)).toEqual([woId, woId, woId]);
 
     type Detail = { incident: { id: number; priority: string; buildingId: string; zone: string; workOrderId: number; episodes: number; closedAt: string | null }; episodes: { episodeId: number; deviceCode: string; workOrderId: number }[]; evidence: { episodeId: number; cameraId: number; kind: string }[]; workOrder: { id: number; number: string } };
-    const detail = await waitFor(async () => {
-      const res = await api<Detail>('guard', 'GET', `/api/incidents/${incidentId}`);
-      return res.body.evidence?.length === 3 ? res.body : undefined;
-    }, 'a snapshot for each of the three alarms', 8_000);
+    // Every alarm shows the camera's picture, but the camera was asked once: one snapshot, linked to all three.
+    const perEpisode = await Promise.all(
+      episodes.map((e) =>
+        waitFor(async () => (await api<{ evidence: { id: number; episodeId: number }[] }>('guard', 'GET', `/api/alarm-episodes/${e.id}/evidence`)).body.evidence[0], `the snapshot of episode ${e.id}`, 8_000),
+      ),
+    );
+    expect(new Set(perEpisode.map((e) => e.id)).size).toBe(1);
+    expect(inc.commandsFor('cam-in-1').filter((c) => c.name === 'camera.snapshot')).toHaveLength(1);
+    const links = await hub.db.query<{ episode_id: string }>('SELECT episode_id FROM evidence_links WHERE evidence_id = $1', [perEpisode[0].id]);
+    expect(links.rows.map((r) => Number(r.episode_id)).sort()).toEqual(episodes.map((e) => Number(e.id)).filter((id) => id !== perEpisode[0].episodeId).sort());
+    const detail = (await api<Detail>('guard', 'GET', `/api/incidents/${incidentId}`)).body;
+    expect(detail.evidence).toHaveLength(1);
     expect(detail.incident).toMatchObject({ priority: 'critical', buildingId: 'b-inc', workOrderId: Number(woId), episodes: 3, closedAt: null });
     // The door's and the camera's alarms are raised concurrently: the incident takes the zone of whichever came first.
     expect(['north-gate', 'north-yard']).toContain(detail.incident.zone);
     expect(detail.episodes.map((e) => e.deviceCode).sort()).toEqual(['cam-in-1', 'door-in-1', 'door-in-1']);
-    expect(detail.evidence.every((e) => e.cameraId === camera && e.kind === 'snapshot')).toBe(true);
-    expect(new Set(detail.evidence.map((e) => e.episodeId))).toEqual(new Set(episodes.map((e) => Number(e.id))));
+    expect(detail.evidence[0]).toMatchObject({ cameraId: camera, kind: 'snapshot' });
+    expect(episodes.map((e) => Number(e.id))).toContain(detail.evidence[0].episodeId);
+    expect((await api<{ incidents: { id: number; evidence: number }[] }>('guard', 'GET', '/api/incidents?building=b-inc')).body.incidents.find((i) => i.id === incidentId)?.evidence).toBe(1);
     expect(detail.workOrder.id).toBe(Number(woId));
 
     const list = await api<{ incidents: { id: number }[] }>('manager', 'GET', '/api/incidents?status=open&building=b-inc');
@@ -306,7 +358,7 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
     await waitFor(async () => (await hub.db.query('SELECT 1 FROM incidents WHERE id = $1 AND closed_at IS NOT NULL', [id])).rowCount, 'the incident closed');
     // Acknowledged and cleared, the frozen-camera alarm can raise a new episode.
     const alarmId = (await episodeOf(rules.frozen, camera)).alarm_id;
-    await api('guard', 'POST', `/api/alarms/${alarmId}/ack`, {});
+    expect((await api('guard', 'POST', `/api/alarms/${alarmId}/ack`, { disposition: 'false-alarm' })).status).toBe(200);
     await hub.alarms.clear(ruleOf(rules.frozen), await deviceInfo(camera), Date.now() + 11 * 60_000 + 1_000);
     await hub.alarms.raise({ rule: ruleOf(rules.frozen), device: await deviceInfo(camera), at: Date.now() + 11 * 60_000 + 2_000, trigger: { event: 'camera.frozen', at: Date.now() } });
     const episodes = await hub.db.query<{ id: string }>('SELECT id FROM alarm_episodes WHERE alarm_id = $1 ORDER BY id DESC', [alarmId]);
@@ -323,9 +375,9 @@ describe.each(databaseKinds)('security: registry, evidence, incidents, zones (%s
 
     const put = await api<{ armedNow: boolean; updatedBy: string; schedule: unknown }>('manager', 'PUT', '/api/zones/b-zone/lobby/schedule', alwaysArmed);
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ armedNow: true, updatedBy: 'manager', schedule: { utcOffsetMin: 480, windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '12:00' }, { from: '12:00', to: '00:00' }] } });
+    expect(put.body).toMatchObject({ armedNow: true, source: 'zone', updatedBy: 'manager', schedule: { utcOffsetMin: 480, windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '12:00' }, { from: '12:00', to: '00:00' }] } });
     expect((await api<{ armedNow: boolean }>('guard', 'GET', '/api/zones/b-zone/lobby/schedule')).body.armedNow).toBe(true);
-    expect((await api<{ armedNow: boolean | null; schedule: unknown }>('guard', 'GET', '/api/zones/b-zone/yard/schedule')).body).toMatchObject({ armedNow: null, schedule: null });
+    expect((await api<{ armedNow: boolean | null; schedule: unknown }>('guard', 'GET', '/api/zones/b-zone/yard/schedule')).body).toMatchObject({ armedNow: null, schedule: null, source: null });
     const zones = await api<{ zones: { zone: string; armedNow: boolean | null; cameras: number }[] }>('guard', 'GET', '/api/zones?building=b-zone');
     expect(zones.body.zones.map((z) => [z.zone, z.armedNow, z.cameras])).toEqual([
       ['lobby', true, 1],

@@ -136,7 +136,8 @@ export const defaultRules: RuleInput[] = [
         kind: 'armedEvent',
         raise: ['camera.motionStart'],
         clear: ['camera.motionStop'],
-        schedule: { utcOffsetMin: 480, windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '22:00', to: '06:00' }] },
+        // The zone's own schedule, as the console shows it; zones without one follow ZONE_DEFAULT_ARMING (22:00–06:00).
+        zoneSchedule: true,
         autoClearSec: 60,
       },
       onDelaySec: 0,
@@ -150,7 +151,23 @@ export const defaultRules: RuleInput[] = [
     priority: 'medium',
     category: 'security',
     enabled: true,
-    definition: { condition: { kind: 'event', raise: ['camera.offline', 'camera.frozen'], clear: ['camera.online'] }, onDelaySec: 0, offDelaySec: 0, workOrder: { create: true, trade: 'electrical', reopenWithinMinutes: 1440 } },
+    definition: {
+      // The agent's transitions (camera.online also ends a frozen picture), and its health readings: a camera
+      // already broken when its agent starts reports camera.offline while still unconnected, which arrives
+      // historical (never alarmed on), while every later health check's readings are live.
+      condition: {
+        kind: 'any',
+        conditions: [
+          { kind: 'event', raise: ['camera.offline', 'camera.frozen'], clear: ['camera.online'] },
+          { kind: 'state', metric: 'onvifReachable', equals: false },
+          { kind: 'state', metric: 'rtspReachable', equals: false },
+          { kind: 'state', metric: 'pictureFrozen', equals: true },
+        ],
+      },
+      onDelaySec: 0,
+      offDelaySec: 0,
+      workOrder: { create: true, trade: 'electrical', reopenWithinMinutes: 1440 },
+    },
   },
 ].map((r) => ruleInputSchema.parse(r));
 

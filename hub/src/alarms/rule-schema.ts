@@ -76,7 +76,7 @@ export type ArmingSchedule = z.infer<typeof armingScheduleSchema>;
  * `schedule`, or, with `zoneSchedule: true`, by the schedule stored for the device's
  * zone (PUT /api/zones/:building/:zone/schedule), so one rule serves every zone and
  * the control room changes arming times without editing rules. A zone with no stored
- * schedule is never armed.
+ * schedule follows the estate's default (ZONE_DEFAULT_ARMING), if any, else is never armed.
  */
 const armedEvent = z
   .strictObject({

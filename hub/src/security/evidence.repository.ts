@@ -14,18 +14,42 @@ export interface EvidenceInput {
   height: number | null;
   seconds: number | null;
   capturedAt: Date;
+  /** Came after the snapshot deadline (kept all the same: a late picture beats none). */
+  late: boolean;
 }
 
 /** Stores a piece of evidence once per (episode, camera, kind); undefined if it was already there. */
 export async function insertEvidence(db: Queryable, e: EvidenceInput): Promise<{ id: number; createdAt: Date } | undefined> {
   const { rows } = await db.query<{ id: string; created_at: Date }>(
-    `INSERT INTO evidence (episode_id, incident_id, camera_device_id, command_id, kind, content_type, bytes, size, width, height, seconds, captured_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    `INSERT INTO evidence (episode_id, incident_id, camera_device_id, command_id, kind, content_type, bytes, size, width, height, seconds, captured_at, late)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (episode_id, camera_device_id, kind) DO NOTHING
      RETURNING id, created_at`,
-    [e.episodeId, e.incidentId, e.cameraId, e.commandId, e.kind, e.contentType, e.bytes, e.bytes.length, e.width, e.height, e.seconds, e.capturedAt],
+    [e.episodeId, e.incidentId, e.cameraId, e.commandId, e.kind, e.contentType, e.bytes, e.bytes.length, e.width, e.height, e.seconds, e.capturedAt, e.late],
   );
   return rows[0] && { id: Number(rows[0].id), createdAt: rows[0].created_at };
+}
+
+/**
+ * A snapshot the incident already holds from this camera, captured within `withinSec`
+ * of `around` (either side: the first episode's picture is often taken a moment after
+ * a later episode was raised). The newest such one, if any.
+ */
+export async function recentIncidentSnapshot(db: Queryable, incidentId: number, cameraId: number, around: Date, withinSec: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT ev.id FROM evidence ev
+      WHERE ev.incident_id = $1 AND ev.camera_device_id = $2 AND ev.kind = 'snapshot'
+        AND ev.captured_at BETWEEN $3::timestamptz - make_interval(secs => $4) AND $3::timestamptz + make_interval(secs => $4)
+      ORDER BY ev.captured_at DESC, ev.id DESC LIMIT 1`,
+    [incidentId, cameraId, around, withinSec],
+  );
+  return rows[0] && Number(rows[0].id);
+}
+
+/** The episode shows evidence another episode of its incident stored; false if it already did. */
+export async function linkEvidence(db: Queryable, episodeId: number, evidenceId: number): Promise<boolean> {
+  const { rowCount } = await db.query('INSERT INTO evidence_links (episode_id, evidence_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [episodeId, evidenceId]);
+  return (rowCount ?? 0) > 0;
 }
 
 export interface EpisodeContext {
@@ -86,17 +110,20 @@ export interface EvidenceRow {
   seconds: number | null;
   captured_at: Date;
   created_at: Date;
+  late: boolean;
   building_id: string | null;
 }
 
 const evidenceColumns = `ev.id, ev.episode_id, ev.incident_id, ev.camera_device_id, cam.code AS camera_code, cam.name AS camera_name, ev.kind, ev.content_type,
-                         ev.size, ev.width, ev.height, ev.seconds, ev.captured_at, ev.created_at, e.building_id`;
+                         ev.size, ev.width, ev.height, ev.seconds, ev.captured_at, ev.created_at, ev.late, e.building_id`;
 const evidenceFrom = `FROM evidence ev JOIN devices cam ON cam.id = ev.camera_device_id JOIN alarm_episodes e ON e.id = ev.episode_id`;
 
+/** Evidence of episodes (their own and what they link to, each piece once), or by id. */
 export async function listEvidence(db: Queryable, q: { episodeIds?: number[]; ids?: number[] }): Promise<EvidenceRow[]> {
   const { rows } = await db.query<EvidenceRow>(
     `SELECT ${evidenceColumns} ${evidenceFrom}
-      WHERE ($1::bigint[] IS NULL OR ev.episode_id = ANY($1)) AND ($2::bigint[] IS NULL OR ev.id = ANY($2))
+      WHERE ($1::bigint[] IS NULL OR ev.episode_id = ANY($1) OR ev.id IN (SELECT l.evidence_id FROM evidence_links l WHERE l.episode_id = ANY($1)))
+        AND ($2::bigint[] IS NULL OR ev.id = ANY($2))
       ORDER BY ev.captured_at, ev.id`,
     [q.episodeIds ?? null, q.ids ?? null],
   );
@@ -130,6 +157,7 @@ export function evidenceJson(r: EvidenceRow) {
     seconds: r.seconds,
     capturedAt: r.captured_at.toISOString(),
     createdAt: r.created_at.toISOString(),
+    late: r.late,
     url: `/api/evidence/${r.id}`,
   };
 }

@@ -13,6 +13,17 @@ import { securityAudience } from './zone-schedule.service.js';
 export interface EvidenceOptions {
   /** How long to wait for a snapshot: evidence is due within 2 s of the alarm. */
   snapshotTimeoutMs: number;
+  /**
+   * How much longer a snapshot that missed the deadline is still awaited; it is then
+   * stored marked late (a guard still gets the picture). 0: a late snapshot is dropped.
+   */
+  lateSnapshotMs?: number;
+  /**
+   * An episode joining an incident that already has a snapshot from the same camera
+   * captured within this many seconds links to it instead of asking for another,
+   * near-identical one. 0: every episode gets its own.
+   */
+  reuseSnapshotSec?: number;
   /** Seconds of video asked of cameras that record clips; 0: none. */
   clipSeconds: number;
   /** At most this many cameras per alarm. */
@@ -64,14 +75,22 @@ interface Failure {
  * stored with the episode within about the snapshot timeout, then a short clip from the
  * cameras that record them. A camera that cannot (offline, no answer, a bad image)
  * leaves an "evidence-failed" note on the alarm instead; nothing here ever fails the
- * alarm. Only the hub that raised the episode hears its activation, so each episode's
- * evidence is asked for once.
+ * alarm. A snapshot that misses the deadline is noted as such, still awaited a while,
+ * and stored marked late with its own live event. Episodes of one incident share a
+ * camera's snapshot taken seconds apart (linked, not taken again). Only the hub that
+ * raised the episode hears its activation, so each episode's evidence is asked for once.
  */
 export class EvidenceService {
   private readonly running = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   /** Cameras recording a clip for this hub, until when: one clip covers every alarm meanwhile. */
   private readonly recording = new Map<number, number>();
+  /**
+   * Snapshots being taken for an incident, by incident and camera: an episode of the same
+   * incident raised meanwhile (a break-in's alarms come within milliseconds) waits for
+   * that picture instead of asking the camera again.
+   */
+  private readonly grabs = new Map<string, { raisedAt: number; evidence: Promise<number | undefined> }>();
   private off: (() => void) | undefined;
 
   constructor(
@@ -100,7 +119,10 @@ export class EvidenceService {
 
   private onAlarm(e: HubEvents['alarm.changed']): void {
     if (e.action !== 'activate' || !e.newEpisode || e.category !== 'security' || e.episodeId === null) return;
-    const task = this.collect(e.episodeId).catch((err: Error) => this.logger.error({ err: err.message, episode: e.episodeId }, 'evidence collection failed'));
+    this.track(this.collect(e.episodeId).catch((err: Error) => this.logger.error({ err: err.message, episode: e.episodeId }, 'evidence collection failed')));
+  }
+
+  private track(task: Promise<void>): void {
     this.running.add(task);
     void task.finally(() => this.running.delete(task));
   }
@@ -112,7 +134,7 @@ export class EvidenceService {
     const { cameras, how } = await camerasWatching(this.db, ctx.deviceId, this.options.maxCameras ?? DEFAULT_MAX_CAMERAS);
     const failures: Failure[] = [];
     if (!cameras.length) failures.push({ cameraId: null, cameraName: null, kind: 'snapshot', reason: 'no camera covers this device or its zone' });
-    const stored = await this.takeAll(ctx, cameras, 'snapshot', failures);
+    const stored = await this.snapshots(ctx, how, cameras, failures);
     if (this.abort.signal.aborted) return;
     await this.report(ctx, how, stored, failures);
 
@@ -125,6 +147,92 @@ export class EvidenceService {
     const clips = await this.takeAll(ctx, recorders, 'clip', clipFailures);
     if (this.abort.signal.aborted) return;
     await this.report(ctx, how, clips, clipFailures);
+  }
+
+  /**
+   * Each camera's snapshot, as far as it is there by the deadline. One still coming is
+   * noted as missing the deadline and, when it comes, stored marked late and announced
+   * on its own; one that fails after the deadline is only logged (the note stands).
+   */
+  private async snapshots(ctx: repo.EpisodeContext, how: string, cameras: SecurityDevice[], failures: Failure[]): Promise<number[]> {
+    const deadlineMs = this.options.snapshotTimeoutMs;
+    const deadlineAt = Date.now() + deadlineMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+      timer.unref();
+    });
+    const stored: number[] = [];
+    try {
+      await Promise.all(
+        cameras.map(async (camera) => {
+          const result = this.snapshotOf(ctx, camera, deadlineAt);
+          const first = await Promise.race([result.then((id) => ({ id }), (err: Error) => ({ err })), deadline]);
+          if (first !== 'deadline') {
+            if ('err' in first) failures.push({ cameraId: camera.id, cameraName: camera.name, kind: 'snapshot', reason: first.err.message });
+            else if (first.id !== undefined) stored.push(first.id);
+            return;
+          }
+          const waiting = (this.options.lateSnapshotMs ?? 0) > 0;
+          failures.push({
+            cameraId: camera.id,
+            cameraName: camera.name,
+            kind: 'snapshot',
+            reason: `camera.snapshot to ${camera.code}: no acknowledgement within ${deadlineMs} ms${waiting ? ' (a later one is still kept, marked late)' : ''}`,
+          });
+          this.track(this.lateSnapshot(ctx, how, camera, result));
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    return stored;
+  }
+
+  private async lateSnapshot(ctx: repo.EpisodeContext, how: string, camera: SecurityDevice, result: Promise<number | undefined>): Promise<void> {
+    try {
+      const id = await result;
+      if (id === undefined || this.abort.signal.aborted) return;
+      this.logger.warn({ episode: ctx.episodeId, camera: camera.id, evidence: id }, 'snapshot stored after the deadline, marked late');
+      await this.report(ctx, how, [id], []);
+    } catch (err) {
+      this.logger.warn({ episode: ctx.episodeId, camera: camera.id, reason: (err as Error).message }, 'no late snapshot from a camera either');
+    }
+  }
+
+  /**
+   * The snapshot of one camera for an episode: the incident's own from that camera if it
+   * has one from within the reuse window (or one being taken), linked; else a new one.
+   */
+  private async snapshotOf(ctx: repo.EpisodeContext, camera: SecurityDevice, deadlineAt: number): Promise<number | undefined> {
+    const withinSec = this.options.reuseSnapshotSec ?? 0;
+    if (ctx.incidentId === null || withinSec <= 0) return this.take(ctx, camera, 'snapshot', deadlineAt);
+    const k = `${ctx.incidentId}:${camera.id}`;
+    const raisedAt = ctx.raisedAt.getTime();
+    const near = (at: number) => Math.abs(at - raisedAt) <= withinSec * 1000;
+    const known = await repo.recentIncidentSnapshot(this.db, ctx.incidentId, camera.id, ctx.raisedAt, withinSec);
+    if (known !== undefined) return this.linked(ctx, known);
+    // No await between looking and registering (but for a failed grab's waiters): of concurrent episodes, one asks the camera.
+    const inFlight = this.grabs.get(k);
+    if (inFlight && near(inFlight.raisedAt)) {
+      const shared = await inFlight.evidence.catch(() => undefined);
+      if (shared !== undefined) return this.linked(ctx, shared);
+      // That one failed: this episode tries for itself (the camera may be back).
+    }
+    const evidence = this.take(ctx, camera, 'snapshot', deadlineAt);
+    const entry = { raisedAt, evidence };
+    this.grabs.set(k, entry);
+    try {
+      return await evidence;
+    } finally {
+      if (this.grabs.get(k) === entry) this.grabs.delete(k);
+    }
+  }
+
+  private async linked(ctx: repo.EpisodeContext, evidenceId: number): Promise<number> {
+    await repo.linkEvidence(this.db, ctx.episodeId, evidenceId);
+    this.logger.debug({ episode: ctx.episodeId, evidence: evidenceId }, "linked the incident's recent snapshot from the same camera");
+    return evidenceId;
   }
 
   private async takeAll(ctx: repo.EpisodeContext, cameras: SecurityDevice[], kind: repo.EvidenceKind, failures: Failure[]): Promise<number[]> {
@@ -142,7 +250,8 @@ export class EvidenceService {
     return stored;
   }
 
-  private async take(ctx: repo.EpisodeContext, camera: SecurityDevice, kind: repo.EvidenceKind): Promise<number | undefined> {
+  /** `deadlineAt`: a snapshot acknowledged after it is stored marked late. */
+  private async take(ctx: repo.EpisodeContext, camera: SecurityDevice, kind: repo.EvidenceKind, deadlineAt?: number): Promise<number | undefined> {
     const name: CommandName = kind === 'snapshot' ? 'camera.snapshot' : 'camera.clip';
     if (!camera.capabilities.includes(name)) throw new Error(`${camera.code} does not take ${kind}s (no ${name} in its birth)`);
     if (!camera.online) throw new Error(`${camera.code} is offline`);
@@ -154,7 +263,8 @@ export class EvidenceService {
         params: kind === 'clip' ? { seconds } : {},
         issuedBy: { userId: null, name: 'system' },
         reason: `evidence for alarm episode ${ctx.episodeId}`,
-        timeoutMs: kind === 'snapshot' ? this.options.snapshotTimeoutMs : seconds * 1000 + CLIP_OVERHEAD_MS,
+        // The agent must start within the deadline (expiresInMs); its answer is awaited for the late window too.
+        timeoutMs: kind === 'snapshot' ? this.options.snapshotTimeoutMs + (this.options.lateSnapshotMs ?? 0) : seconds * 1000 + CLIP_OVERHEAD_MS,
         expiresInMs: kind === 'snapshot' ? this.options.snapshotTimeoutMs : CLIP_START_WITHIN_MS,
         signal: this.abort.signal,
       }),
@@ -182,6 +292,7 @@ export class EvidenceService {
       height: 'height' in media.data ? (media.data.height ?? null) : null,
       seconds: 'seconds' in media.data && media.data.seconds !== undefined ? Math.round(media.data.seconds) : kind === 'clip' ? seconds : null,
       capturedAt: new Date(media.data.capturedAt ?? outcome.ackedAt.getTime()),
+      late: deadlineAt !== undefined && outcome.ackedAt.getTime() > deadlineAt,
     });
     return stored?.id;
   }

@@ -2,4 +2,4 @@ export { DoorCommandService, doorActions, type DoorAction, type DoorCommandInput
 export { EvidenceService, sniffMedia, type EvidenceOptions } from './evidence.service.js';
 export { IncidentService, type IncidentJson } from './incident.service.js';
 export { registerSecurityRoutes, type SecurityRouteDeps } from './security.routes.js';
-export { ZoneScheduleService, securityAudience, type ZoneScheduleView } from './zone-schedule.service.js';
+export { defaultArming, ZoneScheduleService, securityAudience, type ZoneScheduleOptions, type ZoneScheduleView } from './zone-schedule.service.js';

@@ -43,7 +43,7 @@ const registryBase = {
   lastSeenAt: z.string().nullable(),
   capabilities: z.array(z.string()),
   metrics: metricsSchema,
-  /** Whether the device's zone is armed now by its schedule; null: the zone has none. */
+  /** Whether the device's zone is armed now by its schedule (or the estate's default); null: neither has one. */
   zoneArmed: nullableBool,
 };
 const doorSchema = z.object({ ...registryBase, open: nullableBool, locked: nullableBool, coveredBy: z.array(relatedSchema) });
@@ -105,6 +105,8 @@ const evidenceSchema = z.object({
   seconds: z.number().nullable(),
   capturedAt: z.string(),
   createdAt: z.string(),
+  /** Came after the snapshot deadline (2 s promise missed), kept so the guard still sees it. */
+  late: z.boolean(),
   url: z.string(),
 });
 
@@ -129,6 +131,7 @@ const zoneViewSchema = z.object({
   zone: z.string(),
   schedule: armingScheduleSchema.nullable(),
   armedNow: nullableBool,
+  source: z.enum(['zone', 'default']).nullable(),
   updatedBy: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
@@ -289,7 +292,7 @@ export function registerSecurityRoutes(app: FastifyInstance, deps: SecurityRoute
 
   r.delete('/api/zones/:building/:zone/schedule', {
     config: { roles: scheduleEditors },
-    schema: { tags: ['security'], summary: "Remove a zone's schedule: the zone is then never armed", params: zoneParams, response: { 200: zoneViewSchema } },
+    schema: { tags: ['security'], summary: "Remove a zone's schedule: the zone then follows the estate's default (ZONE_DEFAULT_ARMING), if any", params: zoneParams, response: { 200: zoneViewSchema } },
     handler: async (req) => zones.put(currentUser(req), req.ip, req.params.building, req.params.zone, null),
   });
 

@@ -17,9 +17,12 @@ export const ZONE_SCHEDULE_EVENT = 'zone.schedule';
 export interface ZoneScheduleView {
   building: string;
   zone: string;
+  /** The zone's own schedule, else the estate's default (see `source`). */
   schedule: ArmingSchedule | null;
-  /** null: the zone has no schedule (never armed). */
+  /** null: neither the zone nor the estate has a schedule (never armed). */
   armedNow: boolean | null;
+  /** Whose schedule arms the zone: its own, the estate's default (ZONE_DEFAULT_ARMING), or none. */
+  source: 'zone' | 'default' | null;
   updatedBy: string | null;
   updatedAt: string | null;
 }
@@ -27,9 +30,26 @@ export interface ZoneScheduleView {
 const key = (buildingId: string, zone: string) => `${buildingId}\u0000${zone}`;
 
 /**
+ * The arming schedule of zones without their own, from ZONE_DEFAULT_ARMING ("22:00-06:00"
+ * every day, or "none"): the window the starter motion rule used before zones had schedules.
+ */
+export function defaultArming(spec: string, utcOffsetMin: number): ArmingSchedule | undefined {
+  if (spec === 'none') return undefined;
+  const [from, to] = spec.split('-');
+  return armingScheduleSchema.parse({ utcOffsetMin, windows: [{ from, to }] });
+}
+
+export interface ZoneScheduleOptions {
+  /** For zones (and zoneless devices) without a stored schedule; absent: they are never armed. */
+  defaultSchedule?: ArmingSchedule;
+}
+
+/**
  * Arming schedules per zone. Kept in memory for the alarm engine (an armedEvent rule with
  * `zoneSchedule: true` asks on every motion event), reloaded when any hub changes one:
- * the change is a live event, and every hub's LiveHub hears every live event.
+ * the change is a live event, and every hub's LiveHub hears every live event. A zone
+ * without its own follows the estate's default, for the alarms and the console alike,
+ * so what the console shows as armed is what raises motion alarms.
  */
 export class ZoneScheduleService implements ZoneScheduleSource {
   private schedules = new Map<string, { schedule: ArmingSchedule; updatedBy: string; updatedAt: Date }>();
@@ -41,6 +61,7 @@ export class ZoneScheduleService implements ZoneScheduleSource {
     private readonly db: Database,
     private readonly bus: EventBus,
     private readonly logger: Logger,
+    private readonly options: ZoneScheduleOptions = {},
   ) {}
 
   async start(): Promise<void> {
@@ -57,11 +78,11 @@ export class ZoneScheduleService implements ZoneScheduleSource {
   }
 
   scheduleFor(buildingId: string | null, zone: string | null): ArmingSchedule | undefined {
-    if (buildingId === null || zone === null) return undefined;
-    return this.schedules.get(key(buildingId, zone))?.schedule;
+    const own = buildingId === null || zone === null ? undefined : this.schedules.get(key(buildingId, zone))?.schedule;
+    return own ?? this.options.defaultSchedule;
   }
 
-  /** Whether the zone is armed at `at`; null when it has no schedule. */
+  /** Whether the zone is armed at `at`; null when neither it nor the estate has a schedule. */
   armedAt(buildingId: string | null, zone: string | null, at = Date.now()): boolean | null {
     const schedule = this.scheduleFor(buildingId, zone);
     return schedule ? isArmed(schedule, at) : null;
@@ -69,11 +90,13 @@ export class ZoneScheduleService implements ZoneScheduleSource {
 
   view(buildingId: string, zone: string, at = Date.now()): ZoneScheduleView {
     const entry = this.schedules.get(key(buildingId, zone));
+    const schedule = entry?.schedule ?? this.options.defaultSchedule;
     return {
       building: buildingId,
       zone,
-      schedule: entry?.schedule ?? null,
-      armedNow: entry ? isArmed(entry.schedule, at) : null,
+      schedule: schedule ?? null,
+      armedNow: schedule ? isArmed(schedule, at) : null,
+      source: entry ? 'zone' : schedule ? 'default' : null,
       updatedBy: entry?.updatedBy ?? null,
       updatedAt: entry?.updatedAt.toISOString() ?? null,
     };
