@@ -132,6 +132,17 @@ describe('live dashboard in a real browser', () => {
 
   it('reconnects after the live connection drops and shows the alarms raised meanwhile', async () => {
     const page = await openPage('reconnect');
+    // Every live socket the page opens, with the frames it receives: tells a real resume
+    // (since=<last id seen>, the missed event replayed on the new socket) from a fresh
+    // start (live.hello) or the console's fallback poll of /api/alarms.
+    type Frame = { id?: number; type: string; data: { alarmId?: number } | null };
+    const streams: { url: URL; frames: Frame[] }[] = [];
+    page.on('websocket', (ws) => {
+      const stream = { url: new URL(ws.url()), frames: [] as Frame[] };
+      if (stream.url.pathname !== '/api/live') return;
+      streams.push(stream);
+      ws.on('framereceived', ({ payload }) => stream.frames.push(JSON.parse(String(payload)) as Frame));
+    });
     await login(page, system, 'guard');
     await page.getByTestId('alarm-console').waitFor({ timeout: 10_000 });
     const indicator = page.getByTestId('live-indicator');
@@ -143,6 +154,9 @@ describe('live dashboard in a real browser', () => {
     expect(system.dropLiveConnections()).toBeGreaterThan(0);
     await waitForAttribute(indicator, 'data-state', 'reconnecting', 5_000);
     await waitFor(() => system.hub.live.clients === 0, 'the hub to see no live client', 5_000);
+    const socketsBefore = streams.length;
+    const lastSeen = Math.max(...streams.flatMap((s) => s.frames.map((f) => f.id ?? 0)));
+    expect(lastSeen).toBeGreaterThan(0);
 
     const smoke = await system.raiseAlarm('a-smoke-b1', 'smoke');
     expect(smoke.liveClients).toBe(0);
@@ -153,6 +167,15 @@ describe('live dashboard in a real browser', () => {
     const row = page.locator(`[data-testid="alarm-row"][data-alarm-id="${smoke.alarmId}"]`);
     await row.first().waitFor({ timeout: 10_000 });
     await waitForAttribute(row, 'data-state', 'unack');
+
+    // It was a resume: the new socket asked for what came after the last event seen, the
+    // hub replayed the alarm raised meanwhile on it, and did not restart the stream.
+    const reconnects = streams.slice(socketsBefore);
+    expect(reconnects.map((s) => s.url.searchParams.get('since'))).toEqual(reconnects.map(() => String(lastSeen)));
+    const isMissed = (f: Frame) => f.type.startsWith('alarm.') && f.data?.alarmId === smoke.alarmId;
+    const resumed = await waitFor(() => reconnects.find((s) => s.frames.some(isMissed)), 'the missed alarm replayed on the resumed socket', 5_000);
+    expect(resumed.frames.find(isMissed)!.id).toBeGreaterThan(lastSeen);
+    expect(resumed.frames.some((f) => f.type === 'live.hello' || f.type === 'live.reset')).toBe(false);
     await screenshot(page, 'reconnect-caught-up');
   });
 });

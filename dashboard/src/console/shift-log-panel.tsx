@@ -6,6 +6,7 @@ import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { useLiveClient } from '../live/live-context.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
+import { HandoverPanel } from './handover-panel.tsx';
 
 const SHOWN = 50;
 
@@ -31,7 +32,7 @@ interface ShiftLogPanelProps {
   now: number;
 }
 
-/** The shift log beside the console: notes, patrols and the handover at the end of a shift, live across consoles. */
+/** The shift log beside the console: the structured handover, then free notes and patrols, live across consoles. */
 export const ShiftLogPanel = memo(function ShiftLogPanel({ buildings, building, selectedAlarmId, now }: ShiftLogPanelProps) {
   const t = useT();
   const { locale } = useLocale();
@@ -106,6 +107,7 @@ export const ShiftLogPanel = memo(function ShiftLogPanel({ buildings, building, 
       <header className="console-panel__head">
         <h2 className="console-panel__title">{t('shiftLog.title')}</h2>
       </header>
+      <HandoverPanel buildings={buildings} building={building} now={now} />
       <form className="shift-log__form" onSubmit={(event) => void submit(event)}>
         <div className="shift-log__row">
           <select aria-label={t('shiftLog.kind')} data-testid="shift-log-kind" value={kind} onChange={(e) => setKind(e.target.value as ShiftLogKind)}>

@@ -163,6 +163,61 @@ describe('LiveClient', () => {
     expect(states).toEqual(['connecting', 'connected', 'idle']);
   });
 
+  it('keeps a connection that beats, and reconnects from the last event after two missed beats', () => {
+    const { client, sockets, messages, last } = setup();
+    client.start();
+    last().open();
+    last().send({ id: 5, type: 'x', data: null });
+    // The hub announces its period; heartbeats are not events and do not reach listeners.
+    last().send({ type: 'live.heartbeat', data: { intervalMs: 1_000 } });
+    for (let beat = 0; beat < 10; beat++) {
+      vi.advanceTimersByTime(1_000);
+      last().send({ type: 'live.heartbeat', data: { intervalMs: 1_000 } });
+    }
+    expect(sockets).toHaveLength(1);
+    expect(messages.map((m) => m.id)).toEqual([5]);
+    expect(client.rejectedFrames).toBe(0);
+
+    // Silence: the socket looks open, but no frame comes any more (half-open connection).
+    const silent = last();
+    vi.advanceTimersByTime(2_499);
+    expect(sockets).toHaveLength(1);
+    expect(client.state).toBe('connected');
+    vi.advanceTimersByTime(1);
+    expect(silent.closedWith).toBe(4408);
+    expect(client.state).toBe('reconnecting');
+    expect(client.silentConnectionsDropped).toBe(1);
+    // A healthy connection was lost: the first, short backoff.
+    vi.advanceTimersByTime(1_000);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toBe('ws://hub/api/live?token=tok&since=5');
+    // The dead socket's late close does not schedule a second reconnect.
+    silent.onclose?.({ code: 1006 } as CloseEvent);
+    vi.advanceTimersByTime(30_000);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('counts any frame as a sign of life and uses the default period until the hub gives one', () => {
+    const { client, sockets, last } = setup();
+    client.start();
+    last().open();
+    // Events alone keep it alive (15 s default period, 37.5 s deadline).
+    for (let i = 1; i <= 5; i++) {
+      vi.advanceTimersByTime(30_000);
+      last().send({ id: i, type: 'x', data: null });
+    }
+    expect(sockets).toHaveLength(1);
+    vi.advanceTimersByTime(37_500);
+    expect(sockets[0].closedWith).toBe(4408);
+    vi.advanceTimersByTime(1_000);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toBe('ws://hub/api/live?token=tok&since=5');
+    // Not armed before the new socket opens: a slow handshake is the backoff's business.
+    vi.advanceTimersByTime(60_000);
+    expect(sockets).toHaveLength(2);
+    client.stop();
+  });
+
   it('does not open a socket without a token', () => {
     const { client, sockets } = setup(null);
     client.start();

@@ -14,6 +14,13 @@
  *     was replaced, so it is adopted as is.
  * Close codes: 4401 missing/expired session, 4400 bad query, 4429 too far behind
  * (resume with `since`), 1001 hub shutting down.
+ *
+ * Between events the hub sends `{ "type": "live.heartbeat", "data": { "intervalMs" } }`
+ * (no id: it is not an event and never moves the resume point). A watchdog drops and
+ * reconnects a connection that has carried nothing for about two beats: WebSocket
+ * pings are answered by the browser and never reach the page, so without it a
+ * half-open connection (Wi-Fi gone, NAT entry expired) would look "connected" until
+ * TCP gives up, minutes later.
  */
 
 export interface LiveMessage<T = unknown> {
@@ -53,6 +60,10 @@ export interface LiveClientOptions {
   random?: () => number;
   /** Resume point for the very first connection (e.g. kept from a previous page). */
   since?: number;
+  /** The hub's heartbeat period until a heartbeat says otherwise (its `intervalMs`). Default 15 s. */
+  heartbeatMs?: number;
+  /** Beats that may be missed before the connection counts as dead. Default 2 (plus half a beat of grace). */
+  missedBeats?: number;
 }
 
 type Listener<T> = (value: T) => void;
@@ -61,6 +72,10 @@ const OPEN = 1;
 
 /** Sent by the hub when the client must reload its state (see the header). */
 export const LIVE_RESET = 'live.reset';
+/** Liveness frame of the hub; handled here, never passed to listeners. */
+export const LIVE_HEARTBEAT = 'live.heartbeat';
+/** Close code the client uses when it gives up on a silent connection (application range). */
+export const CLOSE_NO_HEARTBEAT = 4408;
 
 export function defaultLiveUrl(): string {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -73,8 +88,15 @@ export function isLiveMessage(value: unknown): value is LiveMessage {
   return typeof id === 'number' && Number.isFinite(id) && typeof type === 'string';
 }
 
+function isHeartbeat(value: unknown): value is { type: typeof LIVE_HEARTBEAT; data?: { intervalMs?: unknown } } {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === LIVE_HEARTBEAT;
+}
+
 export class LiveClient {
   private readonly options: Required<Omit<LiveClientOptions, 'since' | 'url'>> & { url: string | undefined };
+  private watchdogTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatMs: number;
+  private silentDrops = 0;
   private socket: LiveSocket | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stableTimer: ReturnType<typeof setTimeout> | null = null;
@@ -96,7 +118,10 @@ export class LiveClient {
       maxDelayMs: options.maxDelayMs ?? 30_000,
       stableAfterMs: options.stableAfterMs ?? 10_000,
       random: options.random ?? Math.random,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      missedBeats: options.missedBeats ?? 2,
     };
+    this.heartbeatMs = this.options.heartbeatMs;
     this.lastId = options.since ?? null;
   }
 
@@ -112,6 +137,11 @@ export class LiveClient {
   /** When the next reconnect attempt is due (epoch ms), while reconnecting. */
   get retryAt(): number | null {
     return this.nextRetryAt;
+  }
+
+  /** Connections dropped by the watchdog because the hub went silent, counted for diagnosis. */
+  get silentConnectionsDropped(): number {
+    return this.silentDrops;
   }
 
   /** Frames that were not `{ id, type, data }` JSON, counted for diagnosis. */
@@ -187,18 +217,52 @@ export class LiveClient {
     socket.onopen = () => {
       this.setState('connected');
       this.stableTimer = setTimeout(() => this.markStable(), this.options.stableAfterMs);
+      this.armWatchdog();
     };
-    socket.onmessage = (event) => this.receive(event.data);
+    socket.onmessage = (event) => {
+      this.armWatchdog();
+      this.receive(event.data);
+    };
     // No onerror: "error" is always followed by "close", and all recovery happens there.
     socket.onclose = () => {
       if (this.socket !== socket) return;
-      this.socket = null;
-      if (this.stableTimer) clearTimeout(this.stableTimer);
-      this.stableTimer = null;
-      if (!this.running) return;
-      this.failures += 1;
-      this.scheduleRetry();
+      this.lost();
     };
+  }
+
+  /** The current socket is gone (closed, or given up on): back off and reconnect from lastId. */
+  private lost(): void {
+    this.socket = null;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    if (this.watchdogTimer) clearTimeout(this.watchdogTimer);
+    this.stableTimer = null;
+    this.watchdogTimer = null;
+    if (!this.running) return;
+    this.failures += 1;
+    this.scheduleRetry();
+  }
+
+  /** (Re)starts the silence deadline: any frame, heartbeat or event, proves the connection alive. */
+  private armWatchdog(): void {
+    if (this.watchdogTimer) clearTimeout(this.watchdogTimer);
+    const deadline = this.heartbeatMs * (this.options.missedBeats + 0.5);
+    this.watchdogTimer = setTimeout(() => this.giveUpSilent(), deadline);
+  }
+
+  private giveUpSilent(): void {
+    this.watchdogTimer = null;
+    const socket = this.socket;
+    if (!socket) return;
+    this.silentDrops += 1;
+    // Detached first: on a half-open connection the close handshake itself may hang, and
+    // its late "close" event must not schedule a second reconnect.
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    try {
+      socket.close(CLOSE_NO_HEARTBEAT, 'no heartbeat from the hub');
+    } catch {
+      // Already closing; nothing to do.
+    }
+    this.lost();
   }
 
   private receive(raw: unknown): void {
@@ -207,6 +271,15 @@ export class LiveClient {
       message = typeof raw === 'string' ? JSON.parse(raw) : null;
     } catch {
       message = null;
+    }
+    if (isHeartbeat(message)) {
+      const interval = message.data?.intervalMs;
+      if (typeof interval === 'number' && Number.isFinite(interval) && interval > 0 && interval !== this.heartbeatMs) {
+        this.heartbeatMs = interval;
+        this.armWatchdog();
+      }
+      this.markStable();
+      return;
     }
     if (!isLiveMessage(message)) {
       this.rejected += 1;
@@ -259,8 +332,10 @@ export class LiveClient {
   private clearTimers(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.stableTimer) clearTimeout(this.stableTimer);
+    if (this.watchdogTimer) clearTimeout(this.watchdogTimer);
     this.retryTimer = null;
     this.stableTimer = null;
+    this.watchdogTimer = null;
   }
 
   private setState(next: LiveConnectionState): void {

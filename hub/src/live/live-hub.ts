@@ -48,6 +48,12 @@ export interface LiveHubOptions {
   pollIntervalMs?: number;
   /** First delay before re-opening a lost LISTEN connection; doubled up to 10 s. Default 250 ms. */
   listenRetryMs?: number;
+  /**
+   * A socket sent nothing for this long gets a `live.heartbeat` frame. WebSocket pings are
+   * answered by the browser itself and never reach the page, so without a frame the page
+   * can see, a half-open connection looks healthy until TCP gives up. Default 15 s; 0 disables.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 export interface LiveStats {
@@ -73,6 +79,8 @@ interface LiveConnection {
   live: boolean;
   /** Answered the last ping. */
   alive: boolean;
+  /** When a frame was last sent (heartbeats go only to sockets idle for a whole period). */
+  lastSentAt: number;
   closed: boolean;
   /** Settles when the socket is closed, so nothing waits forever on a dead one. */
   whenClosed: Promise<void>;
@@ -129,6 +137,7 @@ export class LiveHub {
       fanOutPageSize: options.fanOutPageSize ?? 1000,
       pollIntervalMs: options.pollIntervalMs ?? 10_000,
       listenRetryMs: options.listenRetryMs ?? 250,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     };
   }
 
@@ -143,6 +152,8 @@ export class LiveHub {
     if (this.db.kind === 'postgres') await this.openListener();
 
     this.every(this.opts.pingIntervalMs, () => this.pingAll());
+    // Checked at half the period, so an idle socket hears something at least every 1.5 periods.
+    if (this.opts.heartbeatIntervalMs > 0) this.every(Math.max(50, Math.round(this.opts.heartbeatIntervalMs / 2)), () => this.heartbeatIdle());
     this.every(this.opts.sessionCheckIntervalMs, () => this.track(this.checkSessions()));
     this.every(this.opts.pruneIntervalMs, () => this.track(this.prune().catch((err: Error) => this.logger.warn({ err: err.message }, 'live event pruning failed'))));
     if (this.opts.pollIntervalMs > 0) this.every(this.opts.pollIntervalMs, () => this.wake());
@@ -222,7 +233,7 @@ export class LiveHub {
 
     let markClosed = () => {};
     const whenClosed = new Promise<void>((resolve) => (markClosed = resolve));
-    const conn: LiveConnection = { socket, token: request.token, user, cursor: this.lastFanned, live: false, alive: true, closed: false, whenClosed, markClosed };
+    const conn: LiveConnection = { socket, token: request.token, user, cursor: this.lastFanned, live: false, alive: true, lastSentAt: Date.now(), closed: false, whenClosed, markClosed };
     this.connections.add(conn);
     socket.on('close', () => this.forget(conn));
     socket.on('pong', () => (conn.alive = true));
@@ -387,6 +398,7 @@ export class LiveHub {
   private send(conn: LiveConnection, frame: string, awaitFlush = false): Promise<void> | undefined {
     if (conn.closed || conn.socket.readyState !== OPEN) return undefined;
     this.framesSent += 1;
+    conn.lastSentAt = Date.now();
     if (!awaitFlush) {
       conn.socket.send(frame);
       return undefined;
@@ -406,6 +418,22 @@ export class LiveHub {
   private close(conn: LiveConnection, code: number, reason: string): void {
     this.forget(conn);
     if (conn.socket.readyState === OPEN) conn.socket.close(code, reason);
+  }
+
+  /**
+   * `{ type: "live.heartbeat", data: { intervalMs } }` to every socket that was sent nothing
+   * for a whole period (any frame proves the connection alive, so a busy stream carries no
+   * extra ones). No id: it is not an event of the log and must not move a client's resume
+   * point. Not counted in framesSent.
+   */
+  private heartbeatIdle(): void {
+    const now = Date.now();
+    const frame = JSON.stringify({ type: 'live.heartbeat', data: { intervalMs: this.opts.heartbeatIntervalMs } });
+    for (const conn of this.connections) {
+      if (conn.closed || conn.socket.readyState !== OPEN || now - conn.lastSentAt < this.opts.heartbeatIntervalMs) continue;
+      conn.lastSentAt = now;
+      conn.socket.send(frame);
+    }
   }
 
   private pingAll(): void {

@@ -38,6 +38,7 @@ export function registerLiveRoutes(app: FastifyInstance, live: LiveHub): void {
           'Query: token=<session token>, since=<last event id received> (optional). One JSON text frame per event: ' +
           '{ id, type, data }, ids strictly increasing. Without since the first frame is { id: <current last id>, type: "live.hello" }; ' +
           'with a since older than the kept log it is { id: <current last id>, type: "live.reset", data: { reason } } (reload state). ' +
+          'A socket sent nothing for LIVE_HEARTBEAT_MS gets a { type: "live.heartbeat", data: { intervalMs } } frame without id, so a client can tell a silently dead connection from a quiet one. ' +
           `Close codes: ${LIVE_CLOSE.badRequest} bad query, ${LIVE_CLOSE.unauthorized} missing/expired token, ${LIVE_CLOSE.tooSlow} too far behind (resume with since).`,
       },
     },
