@@ -40,8 +40,8 @@ export async function insertSession(db: Queryable, tokenHash: Buffer, userId: nu
 
 /** The session's user, if the session exists, has not expired and the user is enabled. */
 export async function findSessionUser(db: Queryable, tokenHash: Buffer): Promise<(SessionUser & { expiresAt: Date }) | undefined> {
-  const { rows } = await db.query<{ id: number; username: string; display_name: string; role: Role; buildings: string[]; expires_at: Date }>(
-    `SELECT u.id, u.username, u.display_name, u.role, s.expires_at,
+  const { rows } = await db.query<{ id: number; username: string; display_name: string; role: Role; buildings: string[]; must_change_password: boolean; expires_at: Date }>(
+    `SELECT u.id, u.username, u.display_name, u.role, u.must_change_password, s.expires_at,
             coalesce(array(SELECT building_id FROM user_buildings ub WHERE ub.user_id = u.id ORDER BY building_id), '{}') AS buildings
        FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
@@ -49,7 +49,15 @@ export async function findSessionUser(db: Queryable, tokenHash: Buffer): Promise
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { id: row.id, username: row.username, displayName: row.display_name, role: row.role, buildings: row.buildings, expiresAt: row.expires_at };
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    buildings: row.buildings,
+    mustChangePassword: row.must_change_password,
+    expiresAt: row.expires_at,
+  };
 }
 
 export async function deleteSession(db: Queryable, tokenHash: Buffer): Promise<void> {
@@ -59,11 +67,4 @@ export async function deleteSession(db: Queryable, tokenHash: Buffer): Promise<v
 export async function deleteExpiredSessions(db: Queryable): Promise<number> {
   const { rowCount } = await db.query('DELETE FROM sessions WHERE expires_at <= now()');
   return rowCount ?? 0;
-}
-
-export async function listUsers(db: Queryable): Promise<{ id: number; username: string; displayName: string; role: Role; disabled: boolean; lastLoginAt: Date | null }[]> {
-  const { rows } = await db.query<{ id: number; username: string; display_name: string; role: Role; disabled: boolean; last_login_at: Date | null }>(
-    'SELECT id, username, display_name, role, disabled, last_login_at FROM users ORDER BY username',
-  );
-  return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, disabled: r.disabled, lastLoginAt: r.last_login_at }));
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { currentUser, withZod } from '../http/server.js';
 import type { AuthService } from './auth.service.js';
 import { allRoles, roles } from './roles.js';
+import { registerUserRoutes } from './users.routes.js';
 
 const userSchema = z.object({
   id: z.number().int(),
@@ -10,6 +11,7 @@ const userSchema = z.object({
   displayName: z.string(),
   role: z.enum(roles),
   buildings: z.array(z.string()),
+  mustChangePassword: z.boolean().optional().describe('an administrator set the password: choose your own (POST /api/auth/password) before anything else'),
 });
 
 export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
@@ -31,13 +33,13 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
   });
 
   r.get('/api/auth/me', {
-    config: { roles: allRoles },
+    config: { roles: allRoles, passwordChange: true },
     schema: { tags: ['auth'], summary: 'The logged-in user', response: { 200: z.object({ user: userSchema }) } },
     handler: async (req) => ({ user: currentUser(req) }),
   });
 
   r.post('/api/auth/logout', {
-    config: { roles: allRoles },
+    config: { roles: allRoles, passwordChange: true },
     schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null() } },
     handler: async (req, reply) => {
       await auth.logout(req.token ?? '', currentUser(req), req.ip);
@@ -45,37 +47,5 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
     },
   });
 
-  r.get('/api/users', {
-    config: { roles: ['admin'] },
-    schema: {
-      tags: ['auth'],
-      summary: 'All users (admin)',
-      response: {
-        200: z.object({
-          users: z.array(z.object({ id: z.number(), username: z.string(), displayName: z.string(), role: z.enum(roles), disabled: z.boolean(), lastLoginAt: z.date().nullable() })),
-        }),
-      },
-    },
-    handler: async () => ({ users: await auth.listUsers() }),
-  });
-
-  r.post('/api/users', {
-    config: { roles: ['admin'] },
-    schema: {
-      tags: ['auth'],
-      summary: 'Create a user (admin)',
-      body: z.strictObject({
-        username: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/, 'expected 3-64 letters, digits, "_", ".", "@" or "-"'),
-        displayName: z.string().min(1).max(128),
-        password: z.string().min(12, 'expected at least 12 characters').max(256),
-        role: z.enum(roles),
-      }),
-      response: { 201: z.object({ id: z.number() }) },
-    },
-    handler: async (req, reply) => {
-      const user = currentUser(req);
-      const id = await auth.createUser(req.body, user.username, user.id);
-      return reply.code(201).send({ id });
-    },
-  });
+  registerUserRoutes(app, auth.users);
 }

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { recordAudit } from '../audit/index.js';
 import { WardenError } from '../http/errors.js';
 import * as repo from './auth.repository.js';
-import { generateSecret, hashSecret, verifySecret } from './passwords.js';
+import { generateSecret, hashSecret, hashSessionToken, verifySecret } from './passwords.js';
 import { roles, type Role, type SessionUser } from './roles.js';
+import { UserAdminService } from './users.service.js';
 
 export interface AuthOptions {
   sessionTtlHours: number;
@@ -29,9 +30,7 @@ export interface LoginResult {
 const MAX_FAILURES = 5;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 
-function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
+const hashToken = hashSessionToken;
 
 export class AuthService {
   /** Filled on first start only: the accounts created and their one-time passwords. */
@@ -40,12 +39,38 @@ export class AuthService {
   private cleanupTimer: NodeJS.Timeout | undefined;
   /** Verified against when the username is unknown, so timing does not reveal which usernames exist. */
   private dummyHash: Promise<string> | undefined;
+  private readonly revocationListeners = new Set<(userId: number) => void>();
+  /** User administration; its changes that end sessions are announced through `onSessionsRevoked`. */
+  readonly users: UserAdminService;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly options: AuthOptions,
-  ) {}
+  ) {
+    this.users = new UserAdminService(db, (userId) => this.sessionsRevoked(userId));
+  }
+
+  /**
+   * Called after a user's sessions were ended or their role or buildings changed
+   * (deactivation, password reset, edit), so holders of long-lived connections (the
+   * live stream) re-check at once instead of at their next periodic check.
+   * Returns the unsubscribe function.
+   */
+  onSessionsRevoked(listener: (userId: number) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  private sessionsRevoked(userId: number): void {
+    for (const listener of [...this.revocationListeners]) {
+      try {
+        listener(userId);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'session revocation listener failed');
+      }
+    }
+  }
 
   async start(): Promise<void> {
     await this.ensureInitialUsers();
@@ -59,6 +84,7 @@ export class AuthService {
 
   async stop(): Promise<void> {
     clearInterval(this.cleanupTimer);
+    this.revocationListeners.clear();
   }
 
   /**
@@ -137,7 +163,4 @@ export class AuthService {
     await recordAudit(this.db, { userId: user.id, actor: user.username, action: 'auth.logout', ip });
   }
 
-  listUsers() {
-    return repo.listUsers(this.db);
-  }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 /**
@@ -22,4 +22,9 @@ export async function verifySecret(secretHash: string, secret: string): Promise<
 /** A random secret for generated passwords and agent credentials (URL- and shell-safe). */
 export function generateSecret(bytes = 18): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/** What the sessions table keeps of a bearer token: its SHA-256, never the token. */
+export function hashSessionToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }

@@ -13,6 +13,8 @@ export interface SessionUser {
   role: Role;
   /** Buildings the user is limited to; empty means the whole estate. */
   buildings: string[];
+  /** An administrator set the password (a new account or a reset): the user must choose their own before working. */
+  mustChangePassword?: boolean;
 }
 
 export function hasRole(user: SessionUser, allowed: readonly Role[]): boolean {

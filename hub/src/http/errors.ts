@@ -8,6 +8,8 @@ export const errorCatalogue = {
   WARDEN_ERR_AUTH_FAILED: { status: 401, message: 'Wrong username or password' },
   WARDEN_ERR_SESSION_EXPIRED: { status: 401, message: 'The session has expired; log in again' },
   WARDEN_ERR_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  /** An administrator set this user's password (new account or reset): only choosing their own (POST /api/auth/password), /api/auth/me and logout answer until then. */
+  WARDEN_ERR_PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'Choose your own password first (POST /api/auth/password)' },
   WARDEN_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   WARDEN_ERR_CONFLICT: { status: 409, message: 'Conflicts with the current state' },
   WARDEN_ERR_INVALID_TRANSITION: { status: 409, message: 'This step is not allowed from the current status' },

@@ -24,6 +24,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Roles allowed; checked by the one auth hook before any handler runs. */
     roles?: readonly Role[];
+    /** Still answers a user who must first replace a password an administrator set (me, logout, the change itself). */
+    passwordChange?: boolean;
   }
   interface FastifyRequest {
     user?: SessionUser;
@@ -90,6 +92,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     const user = await options.auth.authenticate(token);
     if (!user) throw new WardenError('WARDEN_ERR_SESSION_EXPIRED');
     if (!hasRole(user, config.roles)) throw new WardenError('WARDEN_ERR_FORBIDDEN', `this needs one of the roles: ${config.roles.join(', ')}`);
+    if (user.mustChangePassword && !config.passwordChange) throw new WardenError('WARDEN_ERR_PASSWORD_CHANGE_REQUIRED');
     req.user = user;
     req.token = token;
   });
