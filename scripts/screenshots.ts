@@ -3,7 +3,8 @@
  * in a fresh temporary data folder; lets the simulated estate raise real alarms and work
  * orders (faults are injected through the agents so nothing waits for the demo scenario's
  * clock); photographs every main view of the dashboard in Debian's Chromium; stops
- * everything. The folder of the PNGs is the last line printed.
+ * everything. The folder of the PNGs is the last line printed. Exits non-zero when a view
+ * never became ready (after writing every screenshot it could), so a broken view fails CI.
  *
  *   SCREENSHOTS_DIR   where to write (default: screenshots/<date-time>/, git-ignored)
  *   CHROMIUM_PATH     the browser (default /usr/bin/chromium)
@@ -13,6 +14,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, login, newSession, screenshot } from '../e2e/support/browser.js';
 import { startSystem, type DemoRole, type E2eSystem, type RaisedAlarm } from '../e2e/support/system.js';
+import { waitFor } from '../hub/test/support/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
@@ -47,10 +49,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** A view is photographed once `ready` is visible; if it never shows (a view not built yet), what is there is photographed and reported. */
-async function shoot(page: Page, name: string, ready: string | null, what: string): Promise<void> {
+async function shoot(page: Page, name: string, ready: string | null, what: string, timeout = 15_000): Promise<void> {
   if (ready) {
     try {
-      await page.locator(ready).first().waitFor({ timeout: 15_000 });
+      await page.locator(ready).first().waitFor({ timeout });
     } catch {
       missing.push(`${name}: ${what} (${ready} not found)`);
     }
@@ -171,6 +173,25 @@ async function officeViews(sys: E2eSystem): Promise<void> {
   await shoot(ledger, '25-preventive-maintenance', '[data-testid="pm-row"]', 'preventive maintenance: plans, due and overdue');
 }
 
+/**
+ * Forces a door of the demo estate (its ONVIF door simulator) once the registry knows a
+ * camera covers it (so its snapshot becomes the evidence); resolves to the alarm raised.
+ * Held open longer than the agent's 30 s state poll, so it is seen even if the door
+ * panel's event subscription is not up yet this early after start.
+ */
+async function forceDoor(sys: E2eSystem, code: string): Promise<RaisedAlarm> {
+  const door = await sys.device(code);
+  const sim = sys.demo.onvif.doors.get(code);
+  if (!sim) throw new Error(`no door simulator ${code}`);
+  await waitFor(
+    async () => (await sys.api('guard').get<{ doors: { id: number; coveredBy: unknown[] }[] }>('/api/doors')).doors.find((d) => d.id === door.id)?.coveredBy.length,
+    `a camera covering ${code}`,
+    15_000,
+    200,
+  );
+  return sys.waitForAlarm(code, () => sim.controller.inject({ scenario: 'force', door: sim.token, durationSec: 40 }), 60_000);
+}
+
 async function main(): Promise<void> {
   console.log('Starting Warden on embedded defaults (fresh data folder, free ports) and Chromium...');
   [system, browser] = await Promise.all([startSystem({ name: 'warden-screenshots' }), launchChromium()]);
@@ -192,11 +213,16 @@ async function main(): Promise<void> {
   const smoke = await sys.raiseAlarm('a-smoke-b1', 'smoke');
   const lift = await sys.raiseAlarm('b-lift-1', 'breakdown');
   // A scene with some history: the smoke alarm acknowledged, the leak's work order under way.
-  await sys.api('guard').post(`/api/alarms/${smoke.alarmId}/ack`, { disposition: 'investigating', note: 'Guard on the way to the pump room.' });
+  await sys.api('guard').post(`/api/alarms/${smoke.alarmId}/ack`, { disposition: 'real-fault', note: 'Guard on the way to the pump room.' });
   const leakWo = await sys.workOrderOf(leak.episodeId, (wo) => wo.status === 'assigned');
   await sys.api('technician').post(`/api/work-orders/${leakWo.id}/accept`);
   await sys.api('technician').post(`/api/work-orders/${leakWo.id}/start`, { note: 'On site.' });
   await sys.workOrderOf(lift.episodeId);
+  // Someone forces the lobby door of building A: awaited with the pump, photographed after it.
+  const forcedDoor = forceDoor(sys, 'a-door-lobby').catch((err: Error) => {
+    missing.push(`26-alarm-evidence-door: no forced-door alarm (${err.message})`);
+    return null;
+  });
 
   console.log(`Photographing the views into ${outDir}`);
   const guard = await pageAs('guard', '#/alarms');
@@ -229,7 +255,20 @@ async function main(): Promise<void> {
   const motorTemp = manager.getByTestId('metric-row').filter({ hasText: 'motorTemp' }).getByTestId('metric-chart-button');
   if (await motorTemp.count()) await motorTemp.first().click();
   await shoot(manager, '10-equipment-history', '[data-testid="device-chart"] svg', 'equipment page with its history chart');
+  await manager.getByTestId('history-range-24h').click().catch(() => {});
+  await shoot(manager, '27-equipment-history-24h', '[data-testid="device-chart"][data-bucket="5m"] svg', 'the same chart over 24 hours in 5-minute buckets');
   await manager.goto(`${sys.url}/#/alarms`);
+  const forced = await forcedDoor;
+  if (forced) {
+    await guard.goto(`${sys.url}/#/alarms/${forced.alarmId}`);
+    const detail = `[data-testid="alarm-detail"][data-alarm-id="${forced.alarmId}"]`;
+    // The snapshot is fetched from the camera after the alarm: wait for it (and the door's state) before photographing.
+    const doorState = guard.locator(`${detail} [data-testid="door-controls"] [data-testid="door-state"]`).first();
+    await doorState.waitFor({ timeout: 15_000 }).catch(() => {});
+    // The detail panel scrolls on its own: bring the door controls up to just under the snapshot.
+    await doorState.evaluate((el) => (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'end' })).catch(() => {});
+    await shoot(guard, '26-alarm-evidence-door', `${detail} [data-testid="alarm-evidence"][data-evidence="present"] [data-testid="alarm-evidence-image"]`, "forced-door alarm with the lobby camera's snapshot and the door controls", 30_000);
+  }
   await shoot(manager, '11-manager-console', `[data-testid="alarm-row"][data-alarm-id="${pump.alarmId}"]`, "the same alarms on a manager's console");
   await billingViews(sys);
   await officeViews(sys);
@@ -245,8 +284,8 @@ try {
   await stopAll();
 }
 if (missing.length) {
-  console.log(`\nViews not (fully) there yet — photographed as they are:\n${missing.map((m) => `  ${m}`).join('\n')}`);
+  console.error(`\nViews that never became ready — photographed as they were:\n${missing.map((m) => `  ${m}`).join('\n')}`);
 }
-console.log(`\n${taken.length} screenshots written.`);
+console.log(`\n${taken.length} screenshots written${missing.length ? `, ${missing.length} not ready` : ''}.`);
 console.log(outDir);
-process.exit(failed ? 1 : 0);
+process.exit(failed || missing.length ? 1 : 0);

@@ -13,6 +13,8 @@ export interface User {
   username: string;
   displayName: string;
   role: Role;
+  /** An administrator set the password: the user must choose their own before anything else. */
+  mustChangePassword?: boolean;
 }
 
 export interface LoginAnswer {
@@ -499,6 +501,8 @@ export interface AlarmKpis {
   perHour: { average: number; peak: number };
   floods: { start: string; count: number }[];
   floodPercent: number;
+  /** Activations per 10-minute period, oldest first; periods without any are left out. */
+  series: { start: string; count: number }[];
   chattering: { alarmId: number; ruleName: string; deviceName: string; maxPerMinute: number }[];
   stale: { alarmId: number; ruleName: string; deviceName: string; since: string }[];
   topContributors: { alarmId: number; ruleName: string; deviceName: string; activations: number; share: number }[];

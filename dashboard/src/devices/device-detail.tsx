@@ -1,26 +1,28 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { isApiError } from '../api/client.ts';
 import { deviceHistory, deviceLatest, type Device, type HistoryAnswer, type LatestMetric } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { formatDateTime, formatRelative } from '../i18n/format.ts';
-import { useLocale, useT } from '../i18n/i18n-context.tsx';
+import { type MessageKey } from '../i18n/en.ts';
+import { useLocale, useT, type Translate } from '../i18n/i18n-context.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
 import { deviceTypeLabel, floorLabel, metricValueText } from './device-labels.ts';
+import { parseCustomRange, rangePresets, spanOf, toLocalInput, windowKey, type CustomRangeProblem, type HistoryWindow, type RangePreset } from './history-range.ts';
 import { useNow } from './use-now.ts';
 
 const MetricChart = lazy(() => import('./metric-chart.tsx'));
 
 const LATEST_REFRESH_MS = 5_000;
 const HISTORY_REFRESH_MS = 60_000;
-const HOUR_MS = 60 * 60 * 1000;
 
 function isChartable(metric: LatestMetric): boolean {
   return typeof metric.value === 'number';
 }
 
 /**
- * One device: where it is, its latest readings (every 5 s) and the last hour of one
- * numeric reading as a chart. Mounted with `key={device.id}` so switching devices
+ * One device: where it is (online state patched live by the list), its latest readings
+ * (polled every 5 s: telemetry values are not on the live stream) and one numeric
+ * reading's history as a chart over a chosen range, zoomable by dragging. Mounted with `key={device.id}` so switching devices
  * starts from a clean state.
  */
 export function DeviceDetail({ device, onClose }: { device: Device; onClose: () => void }) {
@@ -153,52 +155,188 @@ export function DeviceDetail({ device, onClose }: { device: Device; onClose: () 
 function MetricHistory({ deviceId, metric }: { deviceId: number; metric: LatestMetric }) {
   const t = useT();
   const { locale } = useLocale();
-  // The time span travels with its answer, so the chart's axis always matches its points.
-  const history = usePolled<{ answer: HistoryAnswer; from: number; to: number }>(
-    `history:${deviceId}:${metric.metric}`,
+  const formId = useId();
+  // The chosen preset, and the spans zoomed into from it (a drag or a custom range); the last one is shown.
+  const [preset, setPreset] = useState<RangePreset>('1h');
+  const [zooms, setZooms] = useState<{ from: number; to: number }[]>([]);
+  const [customOpen, setCustomOpen] = useState(false);
+  const zoomed = zooms.at(-1);
+  const historyWindow: HistoryWindow = zoomed ? { kind: 'custom', ...zoomed } : { kind: 'preset', preset };
+
+  // The span and bucket travel with their answer, so the chart's axis always matches its points.
+  const history = usePolled<ShownHistory>(
+    `history:${deviceId}:${metric.metric}:${windowKey(historyWindow)}`,
     async (signal) => {
-      const to = Date.now();
-      const from = to - HOUR_MS;
-      const query = { metric: metric.metric, from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket: '1m' };
-      return { answer: await deviceHistory(deviceId, query, signal), from, to };
+      const { from, to, bucket } = spanOf(historyWindow, Date.now());
+      const query = { metric: metric.metric, from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket };
+      return { metric: metric.metric, answer: await deviceHistory(deviceId, query, signal), from, to };
     },
-    HISTORY_REFRESH_MS,
+    // A preset follows the clock; a fixed span in the past does not change.
+    zoomed ? 0 : HISTORY_REFRESH_MS,
   );
-  // The history endpoint lands after this page; until then (or for a device with no
-  // stored points) the hub answers 404.
+  // While a new span of the same reading loads, the previous chart stays (marked busy) instead of blinking out.
+  const [lastShown, setLastShown] = useState<ShownHistory | null>(null);
+  if (history.data && history.data !== lastShown) setLastShown(history.data);
+  const shown = history.data ?? (history.loading && lastShown?.metric === metric.metric ? lastShown : null);
+
+  // The history endpoint answers 404 for a device with no stored points of this metric.
   const missing = history.error !== null && isApiError(history.error) && history.error.status === 404;
+  const rangeText = zoomed
+    ? t('device.range.span', { from: formatDateTime(locale, new Date(zoomed.from).toISOString()), to: formatDateTime(locale, new Date(zoomed.to).toISOString()) })
+    : t(presetLabel[preset]);
+
+  const choosePreset = (next: RangePreset) => {
+    setPreset(next);
+    setZooms([]);
+    setCustomOpen(false);
+  };
+  const zoomTo = (from: number, to: number) => setZooms((list) => [...list, { from, to }]);
 
   return (
     <>
       <div className="section-head">
-        <h3 id="device-chart-title">{t('device.chartTitle', { metric: metric.metric })}</h3>
+        <h3 id="device-chart-title">{t('device.chartTitle', { metric: metric.metric, range: rangeText })}</h3>
         {metric.unit ? <span className="muted small">{metric.unit}</span> : null}
       </div>
-      {history.loading ? <p className="muted">{t('common.loading')}</p> : null}
+      <div className="history-range" role="toolbar" aria-label={t('device.range.label')} data-testid="history-range">
+        <div className="segmented">
+          {rangePresets.map((p) => (
+            <button
+              key={p}
+              type="button"
+              className="segmented__item"
+              aria-pressed={!zoomed && preset === p}
+              data-testid={`history-range-${p}`}
+              onClick={() => choosePreset(p)}
+            >
+              {t(presetShort[p])}
+            </button>
+          ))}
+          <button type="button" className="segmented__item" aria-expanded={customOpen} data-testid="history-range-custom" onClick={() => setCustomOpen((open) => !open)}>
+            {t('device.range.custom')}
+          </button>
+        </div>
+        <button type="button" className="button button--small" data-testid="history-zoom-back" disabled={!zoomed} onClick={() => setZooms((list) => list.slice(0, -1))}>
+          {t('device.range.back')}
+        </button>
+        <button type="button" className="button button--small" data-testid="history-zoom-reset" disabled={!zoomed} onClick={() => setZooms([])}>
+          {t('device.range.reset', { range: t(presetShort[preset]) })}
+        </button>
+        {shown ? (
+          <span className="muted small" data-testid="history-bucket" data-bucket={shown.answer.bucket}>
+            {t('device.range.bucket', { bucket: bucketText(t, shown.answer.bucket) })}
+          </span>
+        ) : null}
+      </div>
+      {customOpen ? (
+        <CustomRangeForm
+          key={windowKey(historyWindow)}
+          id={formId}
+          initial={spanOf(historyWindow, Date.now())}
+          onApply={(from, to) => {
+            setCustomOpen(false);
+            zoomTo(from, to);
+          }}
+        />
+      ) : null}
+      {history.loading && !shown ? <p className="muted">{t('common.loading')}</p> : null}
       {missing ? (
         <p className="empty-note" data-testid="history-empty">
           {t('device.noHistory')}
         </p>
       ) : null}
       {history.error && !missing && !history.data ? <ErrorText error={history.error} /> : null}
-      {history.data && !missing ? (
-        history.data.answer.points.length === 0 ? (
-          <p className="empty-note" data-testid="history-empty">
-            {t('device.noHistoryPoints')}
-          </p>
-        ) : (
-          <Suspense fallback={<p className="muted chart-placeholder">{t('device.chartLoading')}</p>}>
-            <MetricChart
-              points={history.data.answer.points}
-              unit={metric.unit}
-              locale={locale}
-              labels={{ avg: t('device.chart.avg'), range: t('device.chart.range') }}
-              from={history.data.from}
-              to={history.data.to}
-            />
-          </Suspense>
-        )
+      {shown && !missing ? (
+        <div aria-busy={history.loading}>
+          {shown.answer.points.length === 0 ? (
+            <p className="empty-note" data-testid="history-empty">
+              {t('device.noHistoryPoints')}
+            </p>
+          ) : (
+            <Suspense fallback={<p className="muted chart-placeholder">{t('device.chartLoading')}</p>}>
+              <MetricChart
+                points={shown.answer.points}
+                unit={metric.unit}
+                locale={locale}
+                labels={{ avg: t('device.chart.avg'), range: t('device.chart.range'), zoomHint: t('device.range.dragHint') }}
+                from={shown.from}
+                to={shown.to}
+                bucket={shown.answer.bucket}
+                onZoom={zoomTo}
+              />
+            </Suspense>
+          )}
+          <p className="muted small">{t('device.range.dragHint')}</p>
+        </div>
       ) : null}
     </>
+  );
+}
+
+interface ShownHistory {
+  metric: string;
+  answer: HistoryAnswer;
+  from: number;
+  to: number;
+}
+
+const presetShort: Record<RangePreset, MessageKey> = {
+  '1h': 'device.range.1h',
+  '6h': 'device.range.6h',
+  '24h': 'device.range.24h',
+  '7d': 'device.range.7d',
+  '30d': 'device.range.30d',
+};
+
+const presetLabel: Record<RangePreset, MessageKey> = {
+  '1h': 'device.range.last1h',
+  '6h': 'device.range.last6h',
+  '24h': 'device.range.last24h',
+  '7d': 'device.range.last7d',
+  '30d': 'device.range.last30d',
+};
+
+function bucketText(t: Translate, bucket: string): string {
+  return bucket === 'raw' ? t('device.range.raw') : t('device.range.perBucket', { size: bucket.replace(/m$/, ' min').replace(/h$/, ' h').replace(/d$/, ' d') });
+}
+
+const problemText: Record<CustomRangeProblem, MessageKey> = {
+  invalid: 'device.range.invalid',
+  order: 'device.range.order',
+  future: 'device.range.future',
+  tooLong: 'device.range.tooLong',
+};
+
+function CustomRangeForm({ id, initial, onApply }: { id: string; initial: { from: number; to: number }; onApply: (from: number, to: number) => void }) {
+  const t = useT();
+  const [fromText, setFromText] = useState(() => toLocalInput(initial.from));
+  const [toText, setToText] = useState(() => toLocalInput(initial.to));
+  const [problem, setProblem] = useState<CustomRangeProblem | null>(null);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseCustomRange(fromText, toText, Date.now());
+    if (typeof parsed === 'string') return setProblem(parsed);
+    setProblem(null);
+    onApply(parsed.from, parsed.to);
+  };
+  return (
+    <form className="history-custom toolbar" data-testid="history-custom-form" onSubmit={submit}>
+      <div className="field field--inline">
+        <label htmlFor={`${id}-from`}>{t('device.range.from')}</label>
+        <input id={`${id}-from`} type="datetime-local" data-testid="history-custom-from" value={fromText} onChange={(e) => setFromText(e.target.value)} required />
+      </div>
+      <div className="field field--inline">
+        <label htmlFor={`${id}-to`}>{t('device.range.to')}</label>
+        <input id={`${id}-to`} type="datetime-local" data-testid="history-custom-to" value={toText} onChange={(e) => setToText(e.target.value)} required />
+      </div>
+      <button type="submit" className="button button--small button--primary" data-testid="history-custom-apply">
+        {t('device.range.apply')}
+      </button>
+      {problem ? (
+        <p className="form__error small" role="alert" data-testid="history-custom-error">
+          {t(problemText[problem])}
+        </p>
+      ) : null}
+    </form>
   );
 }

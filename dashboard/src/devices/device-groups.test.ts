@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Device } from '../api/hub-api.ts';
-import { compareFloors, groupDevices, matchesFilter } from './device-groups.ts';
+import { compareFloors, groupDevices, matchesFilter, withOnlinePatches } from './device-groups.ts';
 
 let nextId = 1;
 function device(overrides: Partial<Device>): Device {
@@ -55,5 +55,17 @@ describe('device grouping', () => {
     expect(matchesFilter(pump, 'b2 lift', 'all')).toBe(false);
     expect(matchesFilter(pump, '', 'offline')).toBe(false);
     expect(matchesFilter({ ...pump, online: false }, 'water', 'offline')).toBe(true);
+  });
+
+  it('applies live online changes over the polled list, keeping unchanged devices as they were', () => {
+    const a = device({ online: true });
+    const b = device({ online: true });
+    const list = [a, b];
+    const patched = withOnlinePatches(list, new Map([[b.id, false]]));
+    expect(patched.map((d) => d.online)).toEqual([true, false]);
+    expect(patched[0]).toBe(a);
+    expect(list[1].online).toBe(true);
+    expect(withOnlinePatches(list, new Map([[a.id, true]]))).toBe(list);
+    expect(withOnlinePatches(list, new Map())).toBe(list);
   });
 });

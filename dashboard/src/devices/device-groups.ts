@@ -93,3 +93,20 @@ export function groupDevices(devices: readonly Device[]): BuildingGroup[] {
     })
     .sort(compareBuildings);
 }
+
+/**
+ * The devices with live online/offline changes applied over the last poll. Devices
+ * unchanged keep their identity, so memoised rows of them do not re-render; with no
+ * change at all the same array comes back.
+ */
+export function withOnlinePatches(devices: readonly Device[], online: ReadonlyMap<number, boolean>): readonly Device[] {
+  if (online.size === 0) return devices;
+  let changed = false;
+  const out = devices.map((device) => {
+    const patched = online.get(device.id);
+    if (patched === undefined || patched === device.online) return device;
+    changed = true;
+    return { ...device, online: patched };
+  });
+  return changed ? out : devices;
+}

@@ -7,13 +7,14 @@ import { PageHeader } from '../pages/page-header.tsx';
 import { navigate } from '../router/hash-router.ts';
 import { ErrorText } from '../shell/error-text.tsx';
 import { sections, type SectionId } from '../shell/sections.ts';
+import { useOnlinePatches } from '../console/use-estate-devices.ts';
 import { DeviceDetail } from './device-detail.tsx';
-import { groupDevices, matchesFilter, type BuildingGroup, type StatusFilter } from './device-groups.ts';
+import { groupDevices, matchesFilter, withOnlinePatches, type BuildingGroup, type StatusFilter } from './device-groups.ts';
 import { deviceTypeLabel, floorLabel } from './device-labels.ts';
 import { useNow } from './use-now.ts';
 
-// Online/offline changes arrive by polling until the live stream carries device events.
-const DEVICES_REFRESH_MS = 10_000;
+// Names and places change rarely; online/offline arrives live (`device.online`) between polls.
+const DEVICES_REFRESH_MS = 30_000;
 
 function isStatusFilter(value: string): value is StatusFilter {
   return value === 'all' || value === 'online' || value === 'offline';
@@ -33,7 +34,9 @@ export function EstatePage({ section, deviceId }: { section: Extract<SectionId, 
   const [status, setStatus] = useState<StatusFilter>('all');
   const devices = usePolled('devices', listDevices, DEVICES_REFRESH_MS);
 
-  const all = useMemo(() => devices.data ?? [], [devices.data]);
+  // The console's live patches (one render per frame however many change), over the last poll.
+  const onlinePatches = useOnlinePatches(devices.data);
+  const all = useMemo(() => withOnlinePatches(devices.data ?? [], onlinePatches), [devices.data, onlinePatches]);
   const visible = useMemo(() => all.filter((d) => matchesFilter(d, text, status)), [all, text, status]);
   const groups = useMemo(() => groupDevices(visible), [visible]);
   const multiSite = useMemo(() => new Set(all.map((d) => d.site)).size > 1, [all]);

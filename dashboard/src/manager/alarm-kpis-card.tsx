@@ -5,10 +5,11 @@ import { formatDateTime, formatDuration, formatNumber } from '../i18n/format.ts'
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { priorityLabel } from '../workorders/labels.ts';
 import { KpiBlock, KpiCard, KpiTile } from './kpi-parts.tsx';
-import { contributorRows, rangeSpan, type KpiRange } from './kpi-range.ts';
+import { contributorRows, FLOOD_THRESHOLD_PER_10_MIN, rangeSpan, rateRows, type KpiRange } from './kpi-range.ts';
 import { useLiveRefresh } from './use-live-refresh.ts';
 
 const HorizontalBars = lazy(() => import('./kpi-charts.tsx').then((m) => ({ default: m.HorizontalBars })));
+const AlarmRateChart = lazy(() => import('./kpi-charts.tsx').then((m) => ({ default: m.AlarmRateChart })));
 
 const REFRESH_MS = 60_000;
 /** EEMUA 191 / ISA-18.2 benchmarks an operator can sustain: about 1 alarm per 10 minutes, under 6 per hour. */
@@ -59,6 +60,17 @@ export function AlarmKpisCard({ range }: { range: KpiRange }) {
           </div>
 
           <div className="kpi-blocks">
+            <KpiBlock title={t('kpi.alarms.rate')} wide>
+              <Suspense fallback={<p className="muted chart-placeholder">{t('device.chartLoading')}</p>}>
+                <AlarmRateChart
+                  testId="kpi-alarms-rate"
+                  locale={locale}
+                  rows={rateRows(k.series, k.from, k.to)}
+                  threshold={FLOOD_THRESHOLD_PER_10_MIN}
+                  labels={{ count: t('kpi.alarms.rateCount'), threshold: t('kpi.alarms.floodThreshold', { n: FLOOD_THRESHOLD_PER_10_MIN }) }}
+                />
+              </Suspense>
+            </KpiBlock>
             <KpiBlock title={t('kpi.alarms.top10')} wide>
               {k.topContributors.length === 0 ? (
                 <p className="empty-note">{t('kpi.alarms.none')}</p>

@@ -1,6 +1,7 @@
-import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatNumber } from '../i18n/format.ts';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Cell, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatClock, formatDateTime, formatNumber } from '../i18n/format.ts';
 import { type Locale } from '../i18n/i18n-context.tsx';
+import { type RateRow } from './kpi-range.ts';
 
 /**
  * The overview's recharts charts, in one module loaded lazily (recharts is the only
@@ -74,6 +75,51 @@ export function GroupedBars({ rows, categoryKey, series, locale, suffix = '', ma
             <Bar key={s.key} dataKey={s.key} name={s.name} fill={s.color} radius={[3, 3, 0, 0]} isAnimationActive={false} maxBarSize={28} />
           ))}
         </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export interface AlarmRateChartProps {
+  rows: readonly RateRow[];
+  locale: Locale;
+  /** Activations per 10 minutes above which a period is a flood. */
+  threshold: number;
+  labels: { count: string; threshold: string };
+  testId: string;
+}
+
+/**
+ * Annunciated activations per 10 minutes over the range as a stepped area (one SVG
+ * path, so a month of 4,320 periods costs what a day does), with the flood threshold
+ * as a dashed line: the periods above it are what ISA-18.2 calls floods.
+ */
+export function AlarmRateChart({ rows, locale, threshold, labels, testId }: AlarmRateChartProps) {
+  const peak = rows.reduce((max, r) => Math.max(max, r.count), 0);
+  const from = rows[0]?.t ?? 0;
+  const to = (rows.at(-1)?.t ?? 0) + 600_000;
+  const spanDays = (to - from) / 86_400_000;
+  const tick = (value: number) => (spanDays > 1.5 ? new Date(value).toLocaleDateString(locale, { month: 'short', day: 'numeric' }) : formatClock(locale, value));
+  return (
+    <div className="kpi-chart" data-testid={testId} data-rows={rows.length} data-peak={peak} data-threshold={threshold}>
+      <ResponsiveContainer width="100%" height={200}>
+        <AreaChart data={rows as RateRow[]} margin={{ top: 14, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke={grid} vertical={false} />
+          <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={tick} tick={axisTick} tickLine={false} axisLine={{ stroke: '#c9d1db' }} minTickGap={32} />
+          <YAxis width={36} allowDecimals={false} domain={[0, Math.max(threshold + 2, peak)]} tick={axisTick} tickLine={false} axisLine={false} tickFormatter={(v: number) => formatNumber(locale, v)} />
+          <Tooltip
+            labelFormatter={(value) => formatDateTime(locale, new Date(Number(value)).toISOString())}
+            formatter={(value) => [formatNumber(locale, Number(value)), labels.count]}
+          />
+          <Area dataKey="count" name={labels.count} type="stepAfter" stroke="#2f6fed" strokeWidth={1.5} fill="#2f80ed" fillOpacity={0.18} isAnimationActive={false} />
+          <ReferenceLine
+            y={threshold}
+            stroke="#d62828"
+            strokeDasharray="5 4"
+            ifOverflow="extendDomain"
+            label={{ value: labels.threshold, position: 'insideTopRight', fontSize: 11, fill: '#b31f1f' }}
+          />
+        </AreaChart>
       </ResponsiveContainer>
     </div>
   );

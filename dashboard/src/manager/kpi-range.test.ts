@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contributorRows, isKpiRange, rangeSpan, tradeRows } from './kpi-range.ts';
+import { contributorRows, isKpiRange, rangeSpan, rateRows, tradeRows } from './kpi-range.ts';
 
 describe('manager overview ranges', () => {
   it('spans the chosen range back from now, rounded up to the minute', () => {
@@ -52,5 +52,18 @@ describe('KPI chart rows', () => {
       { trade: 'lift', open: 1, acceptPct: null, resolvePct: null, mttaMin: null, mttrMin: null },
       { trade: 'hvac', open: 0, acceptPct: null, resolvePct: 100, mttaMin: null, mttrMin: 90 },
     ]);
+  });
+
+  it('charts the alarm rate per 10 minutes, with the periods the hub left out as zeros', () => {
+    const rows = rateRows([{ start: '2026-03-10T10:10:00.000Z', count: 12 }, { start: '2026-03-10T10:40:00.000Z', count: 3 }], '2026-03-10T10:05:00.000Z', '2026-03-10T11:00:00.000Z');
+    expect(rows.map((r) => [new Date(r.t).toISOString().slice(11, 16), r.count])).toEqual([
+      ['10:00', 0],
+      ['10:10', 12],
+      ['10:20', 0],
+      ['10:30', 0],
+      ['10:40', 3],
+      ['10:50', 0],
+    ]);
+    expect(rateRows([], 'x', '2026-03-10T11:00:00.000Z')).toEqual([]);
   });
 });

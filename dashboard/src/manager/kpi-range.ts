@@ -68,3 +68,28 @@ export function tradeRows(kpis: Pick<WorkOrderKpis, 'openByTrade' | 'byTrade'>):
     })
     .sort((a, b) => b.open - a.open || a.trade.localeCompare(b.trade));
 }
+
+/** ISA-18.2 / EEMUA 191: more than 10 alarms in 10 minutes is a flood (hub/src/alarms/alarm-kpis.ts FLOOD_THRESHOLD_PER_10_MIN). */
+export const FLOOD_THRESHOLD_PER_10_MIN = 10;
+const TEN_MIN_MS = 600_000;
+
+export interface RateRow {
+  /** Start of the 10-minute period (epoch ms, aligned as the hub aligns them). */
+  t: number;
+  count: number;
+}
+
+/**
+ * The alarm rate over the range, one row per 10-minute period. The hub leaves out
+ * periods without activations; they are put back as zeros, so the chart's line drops
+ * to the floor between bursts instead of joining them.
+ */
+export function rateRows(series: AlarmKpis['series'], from: string, to: string): RateRow[] {
+  const start = Math.floor(Date.parse(from) / TEN_MIN_MS) * TEN_MIN_MS;
+  const end = Date.parse(to);
+  if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return [];
+  const counts = new Map(series.map((s) => [Date.parse(s.start), s.count]));
+  const rows: RateRow[] = [];
+  for (let t = start; t < end; t += TEN_MIN_MS) rows.push({ t, count: counts.get(t) ?? 0 });
+  return rows;
+}
