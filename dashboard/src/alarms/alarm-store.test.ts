@@ -71,6 +71,18 @@ function isConsoleOrder(rows: AlarmView[]): boolean {
 }
 
 describe('alarm store', () => {
+  it('moves an alarm to its new place when a live event re-raises it later, though its old view was sorted before', () => {
+    const views = [alarm(1, { priority: 'high', raisedAt: new Date(NOW - 60_000).toISOString() }), alarm(2, { priority: 'high', raisedAt: new Date(NOW - 30_000).toISOString() })];
+    let state = loadSnapshot(views, [], NOW);
+    expect(selectAlarms(state, standing, NOW).map((a) => a.alarmId)).toEqual([2, 1]);
+    // The same alarm re-raised (a new episode): a new view with a newer raisedAt, newest first.
+    state = applyLiveBatch(state, [event(10, 'alarm.raised', { ...views[0], raisedAt: new Date(NOW - 1_000).toISOString() })], NOW).state;
+    expect(selectAlarms(state, standing, NOW).map((a) => a.alarmId)).toEqual([1, 2]);
+    // An alarm without a raise time sorts after those with one, as on the hub.
+    state = applyLiveBatch(state, [event(11, 'alarm.changed', { ...alarm(3, { priority: 'high' }), raisedAt: null })], NOW).state;
+    expect(selectAlarms(state, standing, NOW).map((a) => a.alarmId)).toEqual([1, 2, 3]);
+  });
+
   it('keeps 500 alarms in console order through a burst of 2000 live updates, applying each alarm’s newest event', () => {
     const views = Array.from({ length: 500 }, (_, i) => alarm(i + 1));
     let state = loadSnapshot(views, [], NOW);

@@ -54,12 +54,26 @@ export function isKept(alarm: AlarmView, now: number): boolean {
   return consoleViews.some((view) => inView(alarm, view, now));
 }
 
+/**
+ * raisedAt as epoch ms, parsed once per alarm object: sorting 500 standing alarms on every
+ * live batch compares each one about ten times, and Date.parse was most of the sort's cost.
+ */
+const raisedMs = new WeakMap<AlarmView, number>();
+function raisedTime(alarm: AlarmView): number {
+  let ms = raisedMs.get(alarm);
+  if (ms === undefined) {
+    ms = alarm.raisedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(alarm.raisedAt);
+    raisedMs.set(alarm, ms);
+  }
+  return ms;
+}
+
 /** Priority, then newest raised first, then id: the hub's order, so a reload never reshuffles rows. */
 export function compareAlarms(a: AlarmView, b: AlarmView): number {
   const byPriority = priorityRank[a.priority] - priorityRank[b.priority];
   if (byPriority !== 0) return byPriority;
-  const ta = a.raisedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(a.raisedAt);
-  const tb = b.raisedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(b.raisedAt);
+  const ta = raisedTime(a);
+  const tb = raisedTime(b);
   if (ta !== tb) return tb - ta;
   return a.alarmId - b.alarmId;
 }

@@ -1,14 +1,15 @@
-import { memo, useMemo } from 'react';
+import { memo } from 'react';
 import { type AlarmPriority, type Device } from '../api/hub-api.ts';
 import { priorityLabel } from '../alarms/alarm-labels.ts';
 import { priorityRank } from '../alarms/alarm-store.ts';
-import { groupDevices } from '../devices/device-groups.ts';
+import { type FloorGroup } from '../devices/device-groups.ts';
 import { deviceTypeLabel, floorLabel } from '../devices/device-labels.ts';
 import { useT, type Translate } from '../i18n/i18n-context.tsx';
 import { useUser } from '../auth/auth-context.tsx';
 import { DoorControls } from './door-controls.tsx';
 import { useDoors } from './use-doors.ts';
-import { useOnlinePatches } from './use-estate-devices.ts';
+import { sameDeviceStatus, type OnlineOf } from './estate-status.ts';
+import { useEstateLayout, useOnlineOf } from './use-estate-devices.ts';
 
 /** What a click in the overview narrows the alarm list to. */
 export type EstatePick =
@@ -45,19 +46,25 @@ interface EstateOverviewProps {
 
 /**
  * Buildings → floors → devices at a glance: one small tile per device, coloured by its
- * most urgent standing alarm, grey when offline. Built for thousands of devices: the
- * arrangement is computed once per poll, live status arrives as patches, and tiles are
- * memoised on plain values, so a status change re-renders one tile.
+ * most urgent standing alarm, grey when offline. Built for thousands of devices (issue 6:
+ * 2000 devices, 500 standing alarms, `npm run bench:console`):
+ * - the arrangement is computed once per poll, and kept while nothing moved
+ *   (useEstateLayout), so a poll every 15 s costs nothing when the estate is unchanged;
+ * - live online/offline changes arrive as patches once per frame;
+ * - each floor is a memoised component that re-renders only when the status of one of
+ *   its own devices changed (a plain loop over its devices, no elements built), so a
+ *   device going offline renders its floor, not 2000 tiles;
+ * - buildings off screen are skipped by the browser's layout and paint
+ *   (`content-visibility: auto`), a windowing that keeps every tile findable.
  */
 export const EstateOverview = memo(function EstateOverview({ devices, buildingNames, alarmed, pick, onPick }: EstateOverviewProps) {
   const t = useT();
-  const groups = useMemo(() => groupDevices(devices ?? []), [devices]);
-  const patches = useOnlinePatches(devices);
-  const isOnline = (d: Device) => patches.get(d.id) ?? d.online;
+  const groups = useEstateLayout(devices);
+  const onlineOf = useOnlineOf(devices);
   const picked = pickKey(pick);
 
   return (
-    <section className="console-panel estate-overview" data-testid="estate-overview" aria-label={t('console.estate.title')}>
+    <section className="console-panel estate-overview" data-testid="estate-overview" data-device-count={devices?.length ?? 0} aria-label={t('console.estate.title')}>
       <header className="console-panel__head">
         <h2 className="console-panel__title">{t('console.estate.title')}</h2>
         <span className="estate-legend" aria-hidden="true">
@@ -84,14 +91,21 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
             for (const d of floor.devices) {
               const p = alarmed.get(d.id);
               if (p) alarmedCount += 1;
-              if (isOnline(d)) online += 1;
+              if (onlineOf(d.id)) online += 1;
               buildingWorst = worst(buildingWorst, p);
             }
           }
           const name = group.building === null ? t('alarms.siteWide') : (buildingNames.get(group.building) ?? group.building);
           const buildingPick: EstatePick = { kind: 'building', building: group.building };
           return (
-            <div key={group.key} className="estate-building" data-testid="estate-building" data-building={group.building ?? ''}>
+            <div
+              key={group.key}
+              className="estate-building"
+              data-testid="estate-building"
+              data-building={group.building ?? ''}
+              // About 14 tiles a row: the height a building takes, so the scroll bar is right before it is laid out.
+              style={{ contentVisibility: 'auto', containIntrinsicSize: `auto ${24 + group.floors.reduce((h, f) => h + 17 * Math.ceil(f.devices.length / 14) + 4, 0)}px` }}
+            >
               <button
                 type="button"
                 className={`estate-building__head${picked === pickKey(buildingPick) ? ' is-picked' : ''}`}
@@ -109,33 +123,9 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
                   </span>
                 </span>
               </button>
-              {group.floors.map((floor) => {
-                const floorPick: EstatePick = { kind: 'floor', building: group.building, floor: floor.floor };
-                const isPicked = picked === pickKey(floorPick);
-                return (
-                  <div key={floor.floor ?? ''} className="estate-floor" data-testid="estate-floor" data-floor={floor.floor ?? ''}>
-                    <button type="button" className={`estate-floor__label${isPicked ? ' is-picked' : ''}`} aria-pressed={isPicked} onClick={() => onPick(isPicked ? null : floorPick)}>
-                      {floorLabel(t, floor.floor)}
-                    </button>
-                    <div className="estate-floor__tiles">
-                      {floor.devices.map((d) => (
-                        <DeviceTile
-                          key={d.id}
-                          id={d.id}
-                          name={d.name}
-                          code={d.code}
-                          type={d.type}
-                          online={isOnline(d)}
-                          priority={alarmed.get(d.id) ?? null}
-                          picked={picked === `d:${d.id}`}
-                          onPick={onPick}
-                          t={t}
-                        />
-                      ))}
-                    </div>
-                  </div>
-                );
-              })}
+              {group.floors.map((floor) => (
+                <EstateFloor key={floor.floor ?? ''} building={group.building} floor={floor} onlineOf={onlineOf} alarmed={alarmed} picked={picked} onPick={onPick} t={t} />
+              ))}
             </div>
           );
         })}
@@ -143,6 +133,50 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
     </section>
   );
 });
+
+interface EstateFloorProps {
+  building: string | null;
+  floor: FloorGroup;
+  onlineOf: OnlineOf;
+  alarmed: ReadonlyMap<number, AlarmPriority>;
+  picked: string;
+  onPick: (pick: EstatePick | null) => void;
+  t: Translate;
+}
+
+/** Equal when nothing this floor shows changed: the lookups are new objects on every change anywhere in the estate. */
+function sameFloor(a: EstateFloorProps, b: EstateFloorProps): boolean {
+  if (a.floor !== b.floor || a.building !== b.building || a.picked !== b.picked || a.onPick !== b.onPick || a.t !== b.t) return false;
+  return sameDeviceStatus(a.floor.devices, a, b);
+}
+
+const EstateFloor = memo(function EstateFloor({ building, floor, onlineOf, alarmed, picked, onPick, t }: EstateFloorProps) {
+  const floorPick: EstatePick = { kind: 'floor', building, floor: floor.floor };
+  const isPicked = picked === pickKey(floorPick);
+  return (
+    <div className="estate-floor" data-testid="estate-floor" data-floor={floor.floor ?? ''}>
+      <button type="button" className={`estate-floor__label${isPicked ? ' is-picked' : ''}`} aria-pressed={isPicked} onClick={() => onPick(isPicked ? null : floorPick)}>
+        {floorLabel(t, floor.floor)}
+      </button>
+      <div className="estate-floor__tiles">
+        {floor.devices.map((d) => (
+          <DeviceTile
+            key={d.id}
+            id={d.id}
+            name={d.name}
+            code={d.code}
+            type={d.type}
+            online={onlineOf(d.id)}
+            priority={alarmed.get(d.id) ?? null}
+            picked={picked === `d:${d.id}`}
+            onPick={onPick}
+            t={t}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}, sameFloor);
 
 /** A picked door's controls, above the tiles (security roles only; nothing for other devices). */
 function EstateDoor({ deviceId }: { deviceId: number }) {
