@@ -18,6 +18,9 @@ import { MyUnitsPage } from './resident/my-units-page.tsx';
 import { RequestsPage } from './service/requests-page.tsx';
 import { MySurveysPage } from './surveys/my-surveys-page.tsx';
 import { SurveysPage } from './surveys/surveys-page.tsx';
+import { ChangePasswordPage } from './users/change-password-page.tsx';
+import { useSessionWatch } from './users/use-session-watch.ts';
+import { UsersPage } from './users/users-page.tsx';
 import { replaceRoute, useRoute } from './router/hash-router.ts';
 import { AppHeader } from './shell/app-header.tsx';
 import { isSectionId, sections, sectionsFor, type SectionId } from './shell/sections.ts';
@@ -46,6 +49,8 @@ function AuthGate() {
       // The address is left alone, so after signing in the user lands where they meant to go.
       return <LoginPage notice={state.notice} />;
     case 'authenticated':
+      // A password an administrator set must be replaced before the app opens.
+      if (state.user.mustChangePassword) return <ChangePasswordPage />;
       return (
         <LiveProvider>
           <Shell />
@@ -64,6 +69,7 @@ function Shell() {
   const user = useUser();
   const route = useRoute();
   const allowed = sectionsFor(user.role);
+  useSessionWatch();
   const requested = route.path[0];
   const active: SectionId | null = isSectionId(requested) && allowed.includes(requested) ? requested : null;
   const landing = allowed[0] ?? null;
@@ -137,6 +143,8 @@ function SectionPage({ section, rest }: { section: SectionId; rest: string[] }) 
       return <BillingSection rest={rest} />;
     case 'my-bills':
       return <MyBillsSection rest={rest} />;
+    case 'users':
+      return <UsersPage rest={rest} />;
     default:
       return <PlaceholderPage section={section} />;
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AlarmEngine, AlarmService, registerAlarmRoutes, seedDefaultRules } from './alarms/index.js';
+import { AlarmEngine, AlarmService, EvaluationOwnership, registerAlarmRoutes, seedDefaultRules } from './alarms/index.js';
 import { EquipmentService, PartsService, registerAssetRoutes } from './assets/index.js';
 import { AuthService, registerAuthRoutes } from './auth/index.js';
 import { BillingModule, registerBillingRoutes } from './billing/index.js';
@@ -20,7 +20,7 @@ import { LiveHub, registerLiveRoutes } from './live/index.js';
 import { PmService, registerPmRoutes } from './maintenance/index.js';
 import { registerTelemetryRoutes, TelemetryModule } from './telemetry/index.js';
 import { importEstateFile, RecordsModule, registerRecordsRoutes } from './records/index.js';
-import { DoorCommandService, EvidenceService, IncidentService, registerSecurityRoutes, ZoneScheduleService } from './security/index.js';
+import { defaultArming, DoorCommandService, EvidenceService, IncidentService, registerSecurityRoutes, ZoneScheduleService } from './security/index.js';
 import {
   AlarmRequestService,
   ImprovementPlanService,
@@ -31,7 +31,7 @@ import {
   ServiceRequestService,
   SurveyService,
 } from './service/index.js';
-import { registerShiftLogRoutes, ShiftLogService } from './shiftlog/index.js';
+import { HandoverService, registerHandoverRoutes, registerShiftLogRoutes, ShiftLogService } from './shiftlog/index.js';
 import { registerWorkOrderRoutes, WorkOrderService } from './workorders/index.js';
 
 export const HUB_VERSION = '0.1.0';
@@ -74,6 +74,8 @@ export interface Hub {
   pm: PmService;
   /** Fees, meters, bill runs, the ledger, payments, receipts, notices and arrears. */
   billing: BillingModule;
+  /** Structured shift handovers and the check that flags unaccepted ones to managers. */
+  handovers: HandoverService;
   /** The /api/live WebSocket stream of the live event log. */
   live: LiveHub;
   http: FastifyInstance;
@@ -157,12 +159,21 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       if (seeded) logger.info({ rules: seeded }, 'starter alarm rules added');
     }
     const securityLogger = logger.child({ module: 'security' });
-    const zoneSchedules = await run(new ZoneScheduleService(db, bus, securityLogger));
+    const zoneSchedules = await run(new ZoneScheduleService(db, bus, securityLogger, { defaultSchedule: defaultArming(config.ZONE_DEFAULT_ARMING, config.ZONE_DEFAULT_ARMING_UTC_OFFSET_MIN) }));
     const incidents = await run(new IncidentService(db, bus, securityLogger, { windowMinutes: config.INCIDENT_WINDOW_MIN }));
     // Security episodes join incidents inside the raise transaction (see IncidentLinker).
     const alarms = new AlarmService(db, bus, logger.child({ module: 'alarms' }), workOrders, { incidents });
-    const alarmEngine = await run(new AlarmEngine(db, bus, alarms, logger.child({ module: 'alarm-engine' }), { zoneSchedules }));
-    const evidence = await run(new EvidenceService(db, bus, commands, securityLogger, { snapshotTimeoutMs: config.EVIDENCE_SNAPSHOT_TIMEOUT_MS, clipSeconds: config.EVIDENCE_CLIP_SECONDS }));
+    // Hubs splitting one broker's stream split the evaluation by device, so each device's rules see its whole stream.
+    const ownership = link.sharedSubscriptions
+      ? new EvaluationOwnership(db, link, logger.child({ module: 'alarm-ownership' }), { hubId: config.HUB_ID, group: config.MQTT_SHARED_GROUP })
+      : undefined;
+    const alarmEngine = await run(new AlarmEngine(db, bus, alarms, logger.child({ module: 'alarm-engine' }), { zoneSchedules, ownership }));
+    const evidence = await run(new EvidenceService(db, bus, commands, securityLogger, {
+      snapshotTimeoutMs: config.EVIDENCE_SNAPSHOT_TIMEOUT_MS,
+      lateSnapshotMs: config.EVIDENCE_LATE_SNAPSHOT_MS,
+      reuseSnapshotSec: config.EVIDENCE_REUSE_SNAPSHOT_SEC,
+      clipSeconds: config.EVIDENCE_CLIP_SECONDS,
+    }));
     const doors = new DoorCommandService(db, bus, commands, securityLogger, { timeoutMs: config.DOOR_COMMAND_TIMEOUT_MS });
     const records = await run(new RecordsModule(db, logger.child({ module: 'records' }), {
       configured: config.RECORDS_ENCRYPTION_KEY,
@@ -182,6 +193,8 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       smsProvider: config.SMS_PROVIDER,
       managerEmails: config.BILLING_MANAGER_EMAILS,
     }));
+    // Alarm escalations are e-mailed and texted through the hub's one mailer and SMS gateway.
+    alarms.setEscalationChannels({ mail: billing.mailer, sms: billing.sms });
 
     const http = await createHttpServer({ logger, auth, dashboardDir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, version: HUB_VERSION });
     registerHealthRoutes(http, { db, broker: { kind: broker ? 'embedded' : 'external', connected: () => link.connected } });
@@ -192,6 +205,8 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerWorkOrderRoutes(http, workOrders);
     registerAlarmRoutes(http, db, alarms, alarmEngine);
     registerShiftLogRoutes(http, new ShiftLogService(db, bus));
+    const handovers = await run(new HandoverService(db, bus, logger.child({ module: 'shiftlog' }), { acceptMinutes: config.HANDOVER_ACCEPT_MIN }));
+    registerHandoverRoutes(http, handovers);
     registerRecordsRoutes(http, records);
     registerAssetRoutes(http, { equipment: new EquipmentService(db), parts: new PartsService(db, bus) });
     registerSecurityRoutes(http, { db, doors, zones: zoneSchedules, incidents });
@@ -201,8 +216,10 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
     registerQualityRoutes(http, { surveys, quality: new QualityService(db), plans: improvementPlans, report: new SatisfactionReportService(db, surveys, improvementPlans), alarmRequests });
     registerPmRoutes(http, pm);
     registerBillingRoutes(http, billing);
-    const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' })));
+    const live = await run(new LiveHub(db, bus, auth, logger.child({ module: 'live' }), { heartbeatIntervalMs: config.LIVE_HEARTBEAT_MS }));
     registerLiveRoutes(http, live);
+    // A deactivated user's open live stream closes at once, not at the next periodic session check.
+    auth.onSessionsRevoked(() => void live.checkSessions());
     await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
     started.push({ start: async () => {}, stop: () => http.close() });
 
@@ -233,6 +250,7 @@ export async function startHub(config: Config, logger: Logger): Promise<Hub> {
       alarmRequests,
       pm,
       billing,
+      handovers,
       live,
       http,
       url: `http://${host}:${port}`,

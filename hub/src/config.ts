@@ -71,8 +71,26 @@ export const configSchema = z.object({
   EVIDENCE_SNAPSHOT_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(1_500),
   /** Seconds of video recorded for a security alarm where the camera can (camera.clip); 0: snapshots only. */
   EVIDENCE_CLIP_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
+  /** A snapshot that misses EVIDENCE_SNAPSHOT_TIMEOUT_MS is awaited this much longer and stored marked late; 0: dropped. */
+  EVIDENCE_LATE_SNAPSHOT_MS: z.coerce.number().int().min(0).max(120_000).default(20_000),
+  /** An alarm joining an incident that has a snapshot from the same camera this many seconds around it links that one; 0: always a new one. */
+  EVIDENCE_REUSE_SNAPSHOT_SEC: z.coerce.number().int().min(0).max(3_600).default(10),
+  /**
+   * When zones without their own arming schedule are armed (motion then alarms), every day in
+   * the site's local time (UTC+8 unless ZONE_DEFAULT_ARMING_UTC_OFFSET_MIN says otherwise):
+   * HH:MM-HH:MM (from > to runs past midnight), or "none" (such zones are never armed).
+   */
+  ZONE_DEFAULT_ARMING: z
+    .string()
+    .regex(/^(none|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'expected HH:MM-HH:MM (e.g. 22:00-06:00) or none')
+    .default('22:00-06:00'),
+  ZONE_DEFAULT_ARMING_UTC_OFFSET_MIN: z.coerce.number().int().min(-720).max(840).default(480),
   /** Related security signals (same zone, or a camera and what it watches) this close in time form one incident. */
   INCIDENT_WINDOW_MIN: z.coerce.number().int().min(0).max(1_440).default(10),
+  /** A shift handover not accepted within this many minutes is flagged to managers (fractions allowed). */
+  HANDOVER_ACCEPT_MIN: z.coerce.number().min(0.05).max(1_440).default(30),
+  /** The live stream sends a heartbeat frame to a socket idle this long, so dashboards notice a silently dead connection. */
+  LIVE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** An estate file (sites, buildings, floors, one agent per building) upserted at start-up. */
   ESTATE_FILE: z.string().min(1).optional(),
   /** Where the built dashboard is served from. */
