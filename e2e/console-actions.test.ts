@@ -308,4 +308,68 @@ describe('console and maintenance actions in a real browser', () => {
     await page.getByTestId('history-zoom-reset').click();
     await waitForAttribute(chart, 'data-bucket', '5m', 10_000);
   });
+
+  it("zooms a work order's fault trend into a dragged span with a finer bucket, and Back restores the whole span", async () => {
+    const pump = await system.device('pump-2');
+    const { workOrder } = await system.api('manager').post<WorkOrderAnswer>('/api/work-orders', {
+      kind: 'maintenance',
+      title: 'Booster pump 2: running hot since this morning',
+      priority: 'medium',
+      trade: 'plumbing',
+      deviceId: pump.id,
+    });
+    // Reported seven hours ago: the trend spans nine hours (two before the fault), 5-minute buckets.
+    await system.hub.db.query(`UPDATE work_orders SET created_at = now() - interval '7 hours' WHERE id = $1`, [workOrder.id]);
+    const page = await openPage('workorder-trend-zoom');
+    // Each reading charted has its own panel and asks on its own; `metric` picks one.
+    const historyRequest = (bucket: string, metric?: string | null) =>
+      page.waitForRequest(
+        (r: Request) => {
+          const url = new URL(r.url());
+          return url.pathname === `/api/devices/${pump.id}/history` && url.searchParams.get('bucket') === bucket && (!metric || url.searchParams.get('metric') === metric);
+        },
+        { timeout: 15_000 },
+      );
+    const whole = historyRequest('5m');
+    await login(page, system, 'technician', `#/my-work-orders/${workOrder.id}`);
+    const wholeAsked = new URL((await whole).url()).searchParams;
+    const panel = page.locator(`[data-testid="wo-trend-chart"][data-metric="${wholeAsked.get('metric')}"]`);
+    const plot = panel.getByTestId('wo-trend-plot');
+    await waitForAttribute(plot, 'data-bucket', '5m', 15_000);
+    expect(await panel.getByTestId('wo-trend-zoom-back').isDisabled()).toBe(true);
+    const span = async () => Number(await plot.getAttribute('data-to')) - Number(await plot.getAttribute('data-from'));
+    const wholeSpan = await span();
+    expect(wholeSpan).toBeGreaterThan(7 * HOUR_MS);
+
+    // Drag from nine tenths of the axis out past its right edge (the readings are recent): under an hour, 1-minute buckets.
+    await plot.scrollIntoViewIfNeeded();
+    const box = (await plot.boundingBox())!;
+    const plotLeft = box.x + 52;
+    const plotWidth = box.width - 52 - 14;
+    const y = box.y + box.height / 2;
+    const zoomed = historyRequest('1m', wholeAsked.get('metric'));
+    await page.mouse.move(plotLeft + plotWidth * 0.9, y);
+    await page.mouse.down();
+    await page.mouse.move(plotLeft + plotWidth * 0.95, y, { steps: 4 });
+    await page.mouse.move(box.x + box.width - 2, y, { steps: 4 });
+    await page.mouse.up();
+    const asked = new URL((await zoomed).url()).searchParams;
+    expect(asked.get('metric')).toBe(wholeAsked.get('metric'));
+    const askedSpan = Date.parse(asked.get('to')!) - Date.parse(asked.get('from')!);
+    expect(askedSpan).toBeGreaterThan(wholeSpan * 0.08);
+    expect(askedSpan).toBeLessThan(wholeSpan * 0.12);
+    await waitForAttribute(plot, 'data-bucket', '1m', 10_000);
+    await waitForAttribute(panel.getByTestId('wo-trend-bucket'), 'data-bucket', '1m', 10_000);
+    expect(await span()).toBe(askedSpan);
+    expect(await panel.getByTestId('wo-trend-zoom-back').isEnabled()).toBe(true);
+    await screenshot(page, 'actions-workorder-trend-zoomed');
+
+    // Back: the whole span around the fault again, asked afresh with its bucket.
+    const again = historyRequest('5m', wholeAsked.get('metric'));
+    await panel.getByTestId('wo-trend-zoom-back').click();
+    await again;
+    await waitForAttribute(plot, 'data-bucket', '5m', 10_000);
+    expect(await span()).toBeGreaterThan(7 * HOUR_MS);
+    expect(await panel.getByTestId('wo-trend-zoom-back').isDisabled()).toBe(true);
+  });
 });

@@ -4,10 +4,10 @@ import { deviceHistory, deviceLatest, type Device, type HistoryAnswer, type Late
 import { usePolled } from '../api/use-polled.ts';
 import { formatDateTime, formatRelative } from '../i18n/format.ts';
 import { type MessageKey } from '../i18n/en.ts';
-import { useLocale, useT, type Translate } from '../i18n/i18n-context.tsx';
+import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
 import { deviceTypeLabel, floorLabel, metricValueText } from './device-labels.ts';
-import { parseCustomRange, rangePresets, spanOf, toLocalInput, windowKey, type CustomRangeProblem, type HistoryWindow, type RangePreset } from './history-range.ts';
+import { bucketText, parseCustomRange, rangePresets, spanOf, toLocalInput, windowKey, type CustomRangeProblem, type HistoryWindow, type RangePreset } from './history-range.ts';
 import { useNow } from './use-now.ts';
 
 const MetricChart = lazy(() => import('./metric-chart.tsx'));
@@ -295,10 +295,6 @@ const presetLabel: Record<RangePreset, MessageKey> = {
   '7d': 'device.range.last7d',
   '30d': 'device.range.last30d',
 };
-
-function bucketText(t: Translate, bucket: string): string {
-  return bucket === 'raw' ? t('device.range.raw') : t('device.range.perBucket', { size: bucket.replace(/m$/, ' min').replace(/h$/, ' h').replace(/d$/, ' d') });
-}
 
 const problemText: Record<CustomRangeProblem, MessageKey> = {
   invalid: 'device.range.invalid',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketFor, parseCustomRange, presetMs, rangePresets, spanOf, windowKey, zoomSelection } from './history-range.ts';
+import { bucketFor, bucketText, parseCustomRange, presetMs, rangePresets, spanOf, windowKey, zoomSelection } from './history-range.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -36,5 +36,11 @@ describe('history ranges', () => {
     expect(parseCustomRange('', '2026-03-10T08:00', NOW)).toBe('invalid');
     expect(parseCustomRange('2026-03-11T10:00', '2026-03-12T08:00', NOW)).toBe('future');
     expect(parseCustomRange('2024-01-01T00:00', '2026-03-10T08:00', NOW)).toBe('tooLong');
+  });
+
+  it('names the bucket an answer came in for the caption', () => {
+    const t = (key: string, vars?: Record<string, string | number>) => (vars ? `${key}:${JSON.stringify(vars)}` : key);
+    expect(bucketText(t, 'raw')).toBe('device.range.raw');
+    expect(['1m', '15m', '6h', '1d'].map((b) => bucketText(t, b))).toEqual(['1 min', '15 min', '6 h', '1 d'].map((size) => `device.range.perBucket:${JSON.stringify({ size })}`));
   });
 });

@@ -3,6 +3,8 @@
  * (hub/src/telemetry/history-buckets.ts). Pure, so the choices are tested without a DOM.
  */
 
+import { type Translate } from '../i18n/i18n-context.tsx';
+
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
@@ -44,6 +46,11 @@ export const MAX_SPAN_MS = 366 * DAY_MS;
 export function bucketFor(spanMs: number): string {
   if (spanMs < AUTO_BELOW_MS) return 'auto';
   return buckets.find(([, ms]) => Math.ceil(spanMs / ms) <= MAX_CHART_POINTS)?.[0] ?? '1d';
+}
+
+/** The bucket a history answer came in, as the chart's caption says it ("raw readings", "5 min averages"). */
+export function bucketText(t: Translate, bucket: string): string {
+  return bucket === 'raw' ? t('device.range.raw') : t('device.range.perBucket', { size: bucket.replace(/m$/, ' min').replace(/h$/, ' h').replace(/d$/, ' d') });
 }
 
 export interface HistorySpan {

@@ -11,6 +11,7 @@ import {
   type WorkOrderAlarmSummary,
 } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
+import { bucketText, spanOf, windowKey, type HistoryWindow } from '../devices/history-range.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
 import { useLiveClient } from '../live/live-context.tsx';
@@ -25,7 +26,8 @@ const HISTORY_REFRESH_MS = 15_000;
 /**
  * The equipment's readings around the fault: from two hours before the alarm was raised
  * until now, for the reading that raised it (or the rule's readings, or the device's),
- * from the bucketed history API.
+ * from the bucketed history API. Each chart zooms by dragging, asking the hub again with
+ * the bucket that suits the span (history-range.ts, as the equipment page does).
  */
 export function WorkOrderTrend({ workOrder, alarm }: { workOrder: WorkOrder; alarm: WorkOrderAlarmSummary | null }) {
   const t = useT();
@@ -80,22 +82,33 @@ export function WorkOrderTrend({ workOrder, alarm }: { workOrder: WorkOrder; ala
 function TrendPanel({ deviceId, metric, fault, cleared, bump }: { deviceId: number; metric: TrendMetric; fault: number; cleared: number | null; bump: number }) {
   const t = useT();
   const { locale } = useLocale();
-  const history = usePolled<{ answer: HistoryAnswerWithUnit; from: number; to: number }>(
-    `wo-trend:${deviceId}:${metric.metric}:${fault}`,
+  // The spans zoomed into around the fault, by dragging; the last one is shown, none is the whole span.
+  const [zooms, setZooms] = useState<{ from: number; to: number }[]>([]);
+  const zoomed = zooms.at(-1);
+  const historyWindow: HistoryWindow | null = zoomed ? { kind: 'custom', ...zoomed } : null;
+  // The span and bucket travel with their answer, so the chart's axis always matches its points.
+  const history = usePolled<ShownTrend>(
+    `wo-trend:${deviceId}:${metric.metric}:${fault}:${historyWindow ? windowKey(historyWindow) : 'fault'}`,
     async (signal) => {
-      const { from, to } = trendSpan(fault, Date.now());
-      const answer = await metricHistory(deviceId, { metric: metric.metric, from: new Date(from).toISOString(), to: new Date(to).toISOString() }, signal);
-      return { answer, from, to };
+      // The whole span follows the clock (it ends now); a zoomed one stays put.
+      const { from, to, bucket } = spanOf(historyWindow ?? { kind: 'custom', ...trendSpan(fault, Date.now()) }, Date.now());
+      const answer = await metricHistory(deviceId, { metric: metric.metric, from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket }, signal);
+      return { answer, from, to, zoomed: historyWindow !== null };
     },
-    HISTORY_REFRESH_MS,
+    zoomed ? 0 : HISTORY_REFRESH_MS,
   );
   const { refresh } = history;
   useEffect(() => {
     if (bump > 0) refresh();
   }, [bump, refresh]);
+  // While another span loads, the previous chart stays (marked busy) instead of blinking out.
+  const [lastShown, setLastShown] = useState<ShownTrend | null>(null);
+  if (history.data && history.data !== lastShown) setLastShown(history.data);
+  const shown = history.data ?? (history.loading ? lastShown : null);
 
-  const unit = history.data?.answer.unit ?? metric.unit;
+  const unit = shown?.answer.unit ?? metric.unit;
   const missing = history.error !== null && isApiError(history.error) && history.error.status === 404;
+  const zoomTo = (from: number, to: number) => setZooms((list) => [...list, { from, to }]);
   return (
     <figure className="wo-trend" data-testid="wo-trend-chart" data-metric={metric.metric}>
       <figcaption className="wo-trend__caption">
@@ -104,29 +117,68 @@ function TrendPanel({ deviceId, metric, fault, cleared, bump }: { deviceId: numb
         {metric.trigger ? <span className="pill pill--high">{t('wo.trend.trigger')}</span> : null}
         <span className="muted small wo-trend__fault">{t('wo.trend.faultAt', { time: formatDateTime(locale, new Date(fault).toISOString()) })}</span>
       </figcaption>
-      {history.loading ? <p className="muted chart-placeholder">{t('common.loading')}</p> : null}
+      {history.loading && !shown ? <p className="muted chart-placeholder">{t('common.loading')}</p> : null}
       {missing ? <p className="empty-note">{t('device.noHistory')}</p> : null}
       {history.error && !missing && !history.data ? <ErrorText error={history.error} /> : null}
-      {history.data && !missing ? (
-        history.data.answer.points.length === 0 ? (
-          <p className="empty-note">{t('wo.trend.noPoints')}</p>
-        ) : (
-          <Suspense fallback={<p className="muted chart-placeholder">{t('device.chartLoading')}</p>}>
-            <TrendChart
-              points={history.data.answer.points}
-              unit={unit}
-              locale={locale}
-              from={history.data.from}
-              to={history.data.to}
-              fault={fault}
-              cleared={cleared}
-              threshold={metric.threshold}
-              boolean={metric.boolean}
-              labels={{ avg: t('device.chart.avg'), range: t('device.chart.range'), fault: t('wo.trend.fault'), threshold: t('wo.trend.threshold'), on: t('common.yes'), off: t('common.no') }}
-            />
-          </Suspense>
-        )
+      {shown && !missing ? (
+        <div className="history-range" role="toolbar" aria-label={t('wo.trend.zoomLabel')} data-testid="wo-trend-zoom">
+          <button type="button" className="button button--small" data-testid="wo-trend-zoom-back" disabled={!zoomed} onClick={() => setZooms((list) => list.slice(0, -1))}>
+            {t('device.range.back')}
+          </button>
+          <button type="button" className="button button--small" data-testid="wo-trend-zoom-reset" disabled={!zoomed} onClick={() => setZooms([])}>
+            {t('device.range.reset', { range: t('wo.trend.wholeSpan') })}
+          </button>
+          <span className="muted small" data-testid="wo-trend-bucket" data-bucket={shown.answer.bucket}>
+            {t('device.range.bucket', { bucket: bucketText(t, shown.answer.bucket) })}
+          </span>
+          {zoomed ? (
+            <span className="muted small">
+              {t('device.range.span', { from: formatDateTime(locale, new Date(zoomed.from).toISOString()), to: formatDateTime(locale, new Date(zoomed.to).toISOString()) })}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+      {shown && !missing ? (
+        <div aria-busy={history.loading}>
+          {shown.answer.points.length === 0 ? (
+            <p className="empty-note">{t('wo.trend.noPoints')}</p>
+          ) : (
+            <Suspense fallback={<p className="muted chart-placeholder">{t('device.chartLoading')}</p>}>
+              <TrendChart
+                points={shown.answer.points}
+                unit={unit}
+                locale={locale}
+                from={shown.from}
+                to={shown.to}
+                fault={fault}
+                cleared={cleared}
+                threshold={metric.threshold}
+                boolean={metric.boolean}
+                bucket={shown.answer.bucket}
+                zoomed={shown.zoomed}
+                onZoom={zoomTo}
+                labels={{
+                  avg: t('device.chart.avg'),
+                  range: t('device.chart.range'),
+                  fault: t('wo.trend.fault'),
+                  threshold: t('wo.trend.threshold'),
+                  on: t('common.yes'),
+                  off: t('common.no'),
+                  zoomHint: t('device.range.dragHint'),
+                }}
+              />
+            </Suspense>
+          )}
+        </div>
       ) : null}
     </figure>
   );
+}
+
+interface ShownTrend {
+  answer: HistoryAnswerWithUnit;
+  from: number;
+  to: number;
+  /** A dragged span: drawn exactly, not fitted to where the readings begin. */
+  zoomed: boolean;
 }
