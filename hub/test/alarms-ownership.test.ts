@@ -158,6 +158,25 @@ describe('stateful alarm rules with two hubs splitting one stream', () => {
     expect(await episodes(swipes)).toBe(1);
     for (const hub of hubs) expect((await hub.api<{ failed: number }>('/api/alarm-engine')).failed).toBe(0);
     for (const hub of hubs) expect(hub.crashed).toBeUndefined();
+
+    // Each hub's status tells its share: both see both, each watched door has one owner, and what one sent the other got.
+    type Share = { hubId: string; liveHubs: string[]; boundDevices: number; ownedDevices: number; forwardedIn: number; forwardedOut: number; rejected: number; expired: number };
+    const shares = await waitFor(async () => {
+      const now = await Promise.all(hubs.map(async (hub) => (await hub.api<{ ownership: Share | null }>('/api/alarm-engine')).ownership!));
+      return now[0].forwardedOut === now[1].forwardedIn && now[1].forwardedOut === now[0].forwardedIn ? now : undefined;
+    }, 'each forwarded input received by the other hub');
+    const lobbyOwner = ownerAmong(['own-a', 'own-b'], deviceIds['door-lobby']) === 'own-a' ? 0 : 1;
+    const owned = (hub: string) => ['door-lobby', 'door-store'].filter((code) => ownerAmong(['own-a', 'own-b'], deviceIds[code]) === hub).length;
+    expect(shares.map((s) => s.hubId)).toEqual(['own-a', 'own-b']);
+    for (const share of shares) {
+      expect(share.liveHubs).toEqual(['own-a', 'own-b']);
+      expect(share.boundDevices).toBe(2);
+      expect(share.ownedDevices).toBe(owned(share.hubId));
+      expect(share.rejected + share.expired).toBe(0);
+    }
+    // The lobby's swipes were heard by both hubs: the one not evaluating it forwarded its share.
+    expect(shares[1 - lobbyOwner].forwardedOut).toBeGreaterThan(0);
+    expect(shares[lobbyOwner].forwardedIn).toBeGreaterThan(0);
   }, 60_000);
 
   it('hands a held-open timer over to the other hub when the hub evaluating the door leaves', async () => {

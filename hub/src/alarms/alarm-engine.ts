@@ -92,6 +92,23 @@ function inScope(rule: AlarmRule, device: repo.DeviceInfo): boolean {
  * authority on alarm state). Evaluation state is saved every second and recovered
  * at start, so a restarted hub resumes delays, counters and held-open timers.
  */
+/** How this hub shares evaluation with its peers, for the engine's status. */
+export interface EngineOwnershipStats {
+  hubId: string;
+  /** The live hubs of the group, sorted; this hub among them. */
+  liveHubs: string[];
+  /** Devices some loaded rule watches, and how many of them this hub evaluates. */
+  boundDevices: number;
+  ownedDevices: number;
+  /** Inputs received from peers for devices this hub evaluates, and inputs sent to their owners. */
+  forwardedIn: number;
+  forwardedOut: number;
+  /** Forwarded messages refused as malformed, inputs dropped as too old, forwards the broker refused. */
+  rejected: number;
+  expired: number;
+  publishFailures: number;
+}
+
 export class AlarmEngine {
   private readonly rules = new Map<number, AlarmRule>();
   private readonly devices = new Map<number, repo.DeviceInfo>();
@@ -653,8 +670,24 @@ export class AlarmEngine {
     }
   }
 
-  stats(): { rules: number; bindings: number; pending: number } & AlarmEngine['counters'] {
-    return { rules: this.rules.size, bindings: this.bindings.size, pending: this.pending, ...this.counters };
+  stats(): { rules: number; bindings: number; pending: number; ownership: EngineOwnershipStats | null } & AlarmEngine['counters'] {
+    return { rules: this.rules.size, bindings: this.bindings.size, pending: this.pending, ...this.counters, ownership: this.ownershipStats() };
+  }
+
+  /** Null when this hub evaluates every device alone (no evaluation ownership across hubs). */
+  private ownershipStats(): EngineOwnershipStats | null {
+    const ownership = this.ownership;
+    if (!ownership) return null;
+    const { liveHubs, forwarded, received, rejected, expired, publishFailures } = ownership.stats();
+    let boundDevices = 0;
+    let ownedDevices = 0;
+    // An unbound device keeps its (empty) entry; only devices some rule watches count.
+    for (const [deviceId, entry] of this.byDevice) {
+      if (!entry.all.length) continue;
+      boundDevices += 1;
+      if (ownership.owns(deviceId)) ownedDevices += 1;
+    }
+    return { hubId: ownership.hubId, liveHubs, boundDevices, ownedDevices, forwardedIn: received, forwardedOut: forwarded, rejected, expired, publishFailures };
   }
 }
 

@@ -28,6 +28,30 @@ const actorOf = (req: FastifyRequest): Actor => {
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
+/** Present when hubs split evaluation (evaluation-ownership.ts); null when this hub evaluates every device. */
+const engineOwnershipSchema = z.object({
+  hubId: z.string(),
+  liveHubs: z.array(z.string()),
+  boundDevices: z.number().int(),
+  ownedDevices: z.number().int(),
+  forwardedIn: z.number().int(),
+  forwardedOut: z.number().int(),
+  rejected: z.number().int(),
+  expired: z.number().int(),
+  publishFailures: z.number().int(),
+});
+
+const engineStatusSchema = z.object({
+  rules: z.number(),
+  bindings: z.number(),
+  pending: z.number(),
+  decisions: z.number(),
+  raised: z.number(),
+  cleared: z.number(),
+  failed: z.number(),
+  ownership: engineOwnershipSchema.nullable(),
+});
+
 const alarmViewSchema = z.object({
   alarmId: z.number(),
   ruleId: z.number(),
@@ -217,8 +241,8 @@ export function registerAlarmRoutes(app: FastifyInstance, db: Database, service:
     config: { roles: ruleEditors },
     schema: {
       tags: ['alarms'],
-      summary: "This hub's alarm engine: rules loaded, (rule, device) pairs watched, decisions and their outcome",
-      response: { 200: z.object({ rules: z.number(), bindings: z.number(), pending: z.number(), decisions: z.number(), raised: z.number(), cleared: z.number(), failed: z.number() }) },
+      summary: "This hub's alarm engine: rules loaded, (rule, device) pairs watched, decisions and their outcome, and its share of evaluation among hubs",
+      response: { 200: engineStatusSchema },
     },
     handler: async () => engine.stats(),
   });
