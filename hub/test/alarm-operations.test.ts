@@ -1,31 +1,12 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertBuilding } from '../src/records/index.js';
 import { FakeAgent } from './support/fake-agent.js';
 import { ADMIN_PASSWORD, demoPassword, startTestHub, type TestHub } from './support/hub.js';
+import { openLiveStream, type LiveFrame } from './support/live-stream.js';
 import { waitFor } from './support/wait.js';
 
 const BUILDING = 'bldg-ops';
 const MINUTE = 60_000;
-
-interface Frame {
-  id: number;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-/** A /api/live client that keeps every frame. */
-async function openLive(hub: TestHub, token: string): Promise<{ frames: Frame[]; close(): void }> {
-  const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/api/live?token=${encodeURIComponent(token)}`);
-  const frames: Frame[] = [];
-  socket.on('message', (raw: Buffer) => frames.push(JSON.parse(raw.toString('utf8')) as Frame));
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  await waitFor(() => frames.some((f) => f.type === 'live.hello'), 'live.hello');
-  return { frames, close: () => socket.close() };
-}
 
 /**
  * Alarm operations through the real hub (PGlite; the SQL is the same on PostgreSQL, which
@@ -92,9 +73,9 @@ describe('alarm operations (pglite)', () => {
   });
 
   it('shows security re-alarms and work orders live only to who REST shows them to', async () => {
-    const plumber = await openLive(hub, tokens.plumber);
-    const lifttech = await openLive(hub, tokens.lifttech);
-    const guard = await openLive(hub, tokens.guard);
+    const plumber = await openLiveStream(hub, tokens.plumber);
+    const lifttech = await openLiveStream(hub, tokens.lifttech);
+    const guard = await openLiveStream(hub, tokens.guard);
     try {
       const forced = await createRule({
         name: 'Door forced (ops)',
@@ -129,7 +110,7 @@ describe('alarm operations (pglite)', () => {
       // the live stream is in log order, so a technician who got it was sent everything before it they may see.
       const comment = await api('plumber', 'POST', `/api/alarms/${pumpAlarm.id}/comment`, { note: 'checking the pump' });
       expect(comment.status).toBe(200);
-      const sentinel = (f: Frame) => f.type === 'alarm.changed' && f.data.action === 'comment' && f.data.alarmId === Number(pumpAlarm.id);
+      const sentinel = (f: LiveFrame) => f.type === 'alarm.changed' && f.data.action === 'comment' && f.data.alarmId === Number(pumpAlarm.id);
       await waitFor(() => lifttech.frames.some(sentinel) && plumber.frames.some(sentinel), 'both technicians get the comment');
 
       for (const tech of [plumber, lifttech]) {
@@ -145,11 +126,11 @@ describe('alarm operations (pglite)', () => {
       // Assigned to a second plumber: the first gets that change (they could see it until now), then nothing more of it.
       const second = await person('plumber2', 'technician', ['ops-plumbing']);
       await hub.db.query('INSERT INTO staff_shifts (staff_id, starts_at, ends_at) VALUES ($1, $2, $3)', [second, new Date(Date.now() - 60 * MINUTE), new Date(Date.now() + 600 * MINUTE)]);
-      const plumber2 = await openLive(hub, tokens.plumber2);
+      const plumber2 = await openLiveStream(hub, tokens.plumber2);
       try {
         const assigned = await api('manager', 'POST', `/api/work-orders/${woId}/assign`, { staffId: second });
         expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
-        const assign = (f: Frame) => f.type === 'workorder.changed' && f.data.action === 'assign';
+        const assign = (f: LiveFrame) => f.type === 'workorder.changed' && f.data.action === 'assign';
         await waitFor(() => plumber2.frames.some(assign) && plumber.frames.some(assign), 'the new assignee and the plumber who saw it get the reassignment');
         await api('plumber2', 'POST', `/api/work-orders/${woId}/comment`, { text: 'on it' });
         await waitFor(() => plumber2.frames.some((f) => f.type === 'workorder.changed' && f.data.action === 'comment'), 'the assignee gets the comment');

@@ -1,9 +1,9 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSmsProvider, type SmsProvider } from '../src/billing/index.js';
 import { FakeAgent } from './support/fake-agent.js';
 import { ADMIN_PASSWORD, demoPassword, startTestHub, type TestHub } from './support/hub.js';
 import { startMailbox, type Mailbox } from './support/mailbox.js';
+import { openLiveStream } from './support/live-stream.js';
 import { waitFor } from './support/wait.js';
 
 const BUILDING = 'bldg-esc';
@@ -17,24 +17,6 @@ const recordingSms: SmsProvider = {
   },
 };
 registerSmsProvider('escalation-recording', () => recordingSms);
-
-interface Frame {
-  id: number;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-async function openLive(hub: TestHub, token: string): Promise<{ frames: Frame[]; close(): void }> {
-  const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/api/live?token=${encodeURIComponent(token)}`);
-  const frames: Frame[] = [];
-  socket.on('message', (raw: Buffer) => frames.push(JSON.parse(raw.toString('utf8')) as Frame));
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  await waitFor(() => frames.some((f) => f.type === 'live.hello'), 'live.hello');
-  return { frames, close: () => socket.close() };
-}
 
 /**
  * Escalation of unacknowledged critical alarms to a named person per building, on the
@@ -99,8 +81,8 @@ describe('alarm escalation to a building contact (pglite)', () => {
     expect(rule.status).toBe(201);
     const alarmRow = () => hub.db.query<{ id: string; state: string }>('SELECT id, state FROM alarms WHERE rule_id = $1', [rule.body.rule.id]).then((r) => r.rows[0]);
 
-    const supervisor = await openLive(hub, tokens.nightsup);
-    const manager = await openLive(hub, tokens.manager);
+    const supervisor = await openLiveStream(hub, tokens.nightsup);
+    const manager = await openLiveStream(hub, tokens.manager);
     try {
       await agent.event('door-esc', 'door.forced');
       const alarm = await waitFor(async () => ((await alarmRow())?.state === 'unack' ? await alarmRow() : undefined), 'door forced raised');

@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/auth/roles.js';
 import { provisionAgent } from '../src/broker/index.js';
 import { upsertBuilding, upsertSite } from '../src/records/index.js';
 import { databaseKinds } from './support/databases.js';
 import { ADMIN_PASSWORD, demoPassword, startTestHub, type TestHub } from './support/hub.js';
+import { openLiveStream, type LiveFrame } from './support/live-stream.js';
 import { waitFor } from './support/wait.js';
 
 interface Entry {
@@ -18,27 +18,10 @@ interface Entry {
   alarmIds: number[];
 }
 
-interface Frame {
-  id: number;
-  type: string;
-  data: unknown;
-}
+type Frame = LiveFrame<unknown>;
 
-const sockets: WebSocket[] = [];
-
-/** A live stream client that records every frame; resolves once the hub said hello. */
-async function openLive(hub: TestHub, token: string): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/api/live?token=${encodeURIComponent(token)}`);
-  sockets.push(socket);
-  socket.on('message', (raw: Buffer) => frames.push(JSON.parse(raw.toString('utf8')) as Frame));
-  await waitFor(() => frames.some((f) => f.type === 'live.hello'), 'live.hello');
-  return frames;
-}
-
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
+/** A live stream client that records every frame (closed when the test ends). */
+const openLive = async (hub: TestHub, token: string): Promise<Frame[]> => (await openLiveStream<unknown>(hub, token)).frames;
 
 /**
  * The guard shift log over HTTP against the real migrations on both back-ends:
