@@ -44,7 +44,8 @@ import { createLogger } from '../hub/src/logger.js';
 import { upsertBuilding, upsertFloor, upsertSite } from '../hub/src/records/index.js';
 import { log, percentile, ROOT } from './bench/bench-support.js';
 import type { ConsoleLoadCommand, ConsoleLoadReport, ConsoleLoadSpec } from './bench/console-load.js';
-import { currentDashboardBuild } from './bench/dashboard-dist.js';
+// The browser tests' build check (no test framework in it): dist when current, else a fresh build.
+import { dashboardBuild } from '../e2e/support/dashboard-build.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const BUILDINGS = env('BENCH_BUILDINGS', 5);
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'warden-bench-console-'));
   log(`load average ${loadAverage()}; building the dashboard if its sources are newer than dashboard/dist...`);
   // BENCH_DASHBOARD_DIR: serve that build as it is (e.g. an older one, for a before/after comparison).
-  const dashboardDir = process.env.BENCH_DASHBOARD_DIR ? path.resolve(process.env.BENCH_DASHBOARD_DIR) : await currentDashboardBuild(path.join(dir, 'dashboard'));
+  const dashboardDir = process.env.BENCH_DASHBOARD_DIR ? path.resolve(process.env.BENCH_DASHBOARD_DIR) : await dashboardBuild(path.join(dir, 'dashboard'));
   const config = loadConfig({
     DATA_DIR: path.join(dir, 'data'),
     HTTP_HOST: '127.0.0.1',
