@@ -224,6 +224,10 @@ async function main(): Promise<void> {
     return null;
   });
 
+  // The guard's shift so far: a log entry and a handover waiting for the next guard.
+  await sys.api('guard').post('/api/shift-log', { kind: 'note', text: 'Smoke in block A lobby: cooking, reset.' });
+  await sys.api('guard').post('/api/shift-handovers', { notes: 'Plumber on site for the B1 leak; lobby door A watched.' });
+
   console.log(`Photographing the views into ${outDir}`);
   const guard = await pageAs('guard', '#/alarms');
   await shoot(guard, '02-guard-console-en', '[data-testid="alarm-row"]', 'guard alarm console (English)');
@@ -231,6 +235,9 @@ async function main(): Promise<void> {
   await guard.locator('html[lang="zh-CN"]').waitFor({ timeout: 5_000 });
   await shoot(guard, '03-guard-console-zh', '[data-testid="alarm-row"]', 'guard alarm console (中文)');
   await guard.getByTestId('language-switch').selectOption('en');
+  await guard.getByTestId('handover-view').first().click();
+  await shoot(guard, '28-shift-handover-sheet', '[data-testid="handover-sheet"] [data-testid="handover-snapshot"]', 'a shift handover with its snapshot of the shift');
+  await guard.getByTestId('handover-sheet-close').click();
   await guard.goto(`${sys.url}/#/alarms/${leak.alarmId}`);
   await shoot(guard, '04-alarm-detail', `[data-testid="alarm-detail"][data-alarm-id="${leak.alarmId}"] [data-testid="alarm-transitions"]`, 'alarm detail with its timeline and work order');
   await guard.goto(`${sys.url}/#/estate`);

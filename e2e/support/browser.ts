@@ -70,7 +70,9 @@ export async function screenshot(page: Page, name: string, dir = E2E_ARTIFACTS):
   const file = path.join(dir, `${name}.png`);
   // From the top, so the sticky header sits where a user sees it rather than where the last click scrolled to.
   await page.evaluate('window.scrollTo(0, 0)');
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  // A full-page photo shows what lies below the fold too: parts the page leaves unpainted
+  // until scrolled to (content-visibility: auto, e.g. the console's estate) are painted.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled', style: '* { content-visibility: visible !important; }' });
   return file;
 }
 
