@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useState } from 'react';
-import { listDevices, type Device } from '../api/hub-api.ts';
+import { fetchEstate, listDevices, type Device } from '../api/hub-api.ts';
 import { usePolled } from '../api/use-polled.ts';
 import { formatRelative } from '../i18n/format.ts';
 import { useLocale, useT } from '../i18n/i18n-context.tsx';
@@ -33,6 +33,9 @@ export function EstatePage({ section, deviceId }: { section: Extract<SectionId, 
   const [text, setText] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const devices = usePolled('devices', listDevices, DEVICES_REFRESH_MS);
+  // Buildings by name, as the console shows them (the devices carry the building's id).
+  const estate = usePolled('estate', fetchEstate, 300_000);
+  const buildingNames = useMemo(() => new Map((estate.data?.buildings ?? []).map((b) => [b.id, b.name])), [estate.data]);
 
   // The console's live patches (one render per frame however many change), over the last poll.
   const onlinePatches = useOnlinePatches(devices.data);
@@ -56,7 +59,7 @@ export function EstatePage({ section, deviceId }: { section: Extract<SectionId, 
   }, [deviceId, section]);
 
   const buildingTitle = (group: BuildingGroup) => {
-    const name = group.building ?? t('devices.noBuilding');
+    const name = group.building === null ? t('devices.noBuilding') : (buildingNames.get(group.building) ?? group.building);
     return multiSite ? `${group.site} · ${name}` : name;
   };
 
