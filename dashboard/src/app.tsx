@@ -4,6 +4,7 @@ import { BillingSection, MyBillsSection } from './billing/billing-sections.tsx';
 import { LoginPage } from './auth/login-page.tsx';
 import { RestoreScreen } from './auth/restore-screen.tsx';
 import { AlarmConsolePage } from './console/alarm-console-page.tsx';
+import { EscalationContactsSection } from './alarms/escalation-contacts.tsx';
 import { EstatePage } from './devices/estate-page.tsx';
 import { I18nProvider, useT } from './i18n/i18n-context.tsx';
 import { LiveProvider } from './live/live-context.tsx';
@@ -110,7 +111,13 @@ function Shell() {
 function SectionPage({ section, rest }: { section: SectionId; rest: string[] }) {
   switch (section) {
     case 'overview':
-      return <OverviewPage />;
+      // Managers and admins only: the KPIs, then the buildings' alarm escalation contacts.
+      return (
+        <>
+          <OverviewPage />
+          <EscalationContactsSection />
+        </>
+      );
     case 'alarms':
       // The id segment is the selected alarm (`#/alarms/42`), reusing the device-id parser.
       return <AlarmConsolePage alarmId={parseDeviceId(rest[0])} />;

@@ -89,7 +89,15 @@ export function AlarmEvidence({ alarm, transitions, onEvidence }: { alarm: Alarm
       {items.length ? (
         <ul className="alarm-evidence__list">
           {items.map((e) => (
-            <li key={e.id} className="alarm-evidence__item" data-testid="alarm-evidence-item" data-kind={e.kind} data-evidence-id={e.id}>
+            <li
+              key={e.id}
+              className={`alarm-evidence__item${e.late ? ' alarm-evidence__item--late' : ''}`}
+              data-testid="alarm-evidence-item"
+              data-kind={e.kind}
+              data-evidence-id={e.id}
+              data-camera-id={e.cameraId}
+              data-late={e.late}
+            >
               {e.kind === 'snapshot' ? (
                 <a href={evidenceSrc(e)} target="_blank" rel="noreferrer">
                   <img
@@ -105,8 +113,18 @@ export function AlarmEvidence({ alarm, transitions, onEvidence }: { alarm: Alarm
                 <video className="alarm-evidence__media" data-testid="alarm-evidence-clip" src={evidenceSrc(e)} controls preload="metadata" />
               )}
               <span className="alarm-evidence__caption">
-                {e.kind === 'snapshot' ? t('security.evidence.snapshot') : t('security.evidence.clip', { seconds: e.seconds ?? '?' })} · {e.cameraName} · {formatTime(locale, e.capturedAt)}
+                {e.kind === 'snapshot' ? t('security.evidence.snapshot') : t('security.evidence.clip', { seconds: e.seconds ?? '?' })} ·{' '}
+                <span className="alarm-evidence__camera" data-testid="alarm-evidence-camera" title={t('security.evidence.camera')}>
+                  {t('security.evidence.fromCamera', { camera: e.cameraName, code: e.cameraCode })}
+                </span>{' '}
+                · {formatTime(locale, e.capturedAt)}
               </span>
+              {/* Kept though it missed the hub's snapshot deadline: the guard sees it is not the moment of the alarm. */}
+              {e.late ? (
+                <span className="alarm-evidence__late warning-text" data-testid="alarm-evidence-late" title={t('security.evidence.lateHint')}>
+                  {t('security.evidence.late')}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>

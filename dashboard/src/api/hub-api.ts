@@ -729,6 +729,8 @@ export interface Evidence {
   seconds: number | null;
   capturedAt: string;
   createdAt: string;
+  /** Came after the hub's snapshot deadline; kept so the guard still sees it. */
+  late: boolean;
   /** The bytes, for an authenticated request; add `?token=` for <img>/<video>. */
   url: string;
 }
@@ -832,6 +834,23 @@ export async function listCameras(signal?: AbortSignal): Promise<Camera[]> {
 
 export async function commandDoor(doorId: number, action: DoorAction, input: { reason: string; durationSec?: number }): Promise<DoorCommandOutcome> {
   return (await apiPost<{ command: DoorCommandOutcome }>(`/api/doors/${doorId}/${action}`, input)).command;
+}
+
+/** GET /api/zones: a security zone, whether it is armed now and whose schedule arms it. */
+export interface ZoneView {
+  building: string;
+  zone: string;
+  /** null: neither the zone nor the estate has a schedule (never armed). */
+  armedNow: boolean | null;
+  /** The zone's own schedule, the estate's default, or none. */
+  source: 'zone' | 'default' | null;
+  devices: number;
+  doors: number;
+  cameras: number;
+}
+
+export async function listZones(signal?: AbortSignal): Promise<ZoneView[]> {
+  return (await apiGet<{ zones: ZoneView[] }>('/api/zones', { signal })).zones;
 }
 
 export async function listIncidents(query: { status?: 'open' | 'closed' | 'all'; building?: string } = {}, signal?: AbortSignal): Promise<Incident[]> {

@@ -1,5 +1,6 @@
-import { memo } from 'react';
-import { type AlarmPriority, type Device } from '../api/hub-api.ts';
+import { memo, useMemo } from 'react';
+import { listZones, type AlarmPriority, type Device, type ZoneView } from '../api/hub-api.ts';
+import { usePolled } from '../api/use-polled.ts';
 import { priorityLabel } from '../alarms/alarm-labels.ts';
 import { priorityRank } from '../alarms/alarm-store.ts';
 import { type FloorGroup } from '../devices/device-groups.ts';
@@ -62,6 +63,7 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
   const groups = useEstateLayout(devices);
   const onlineOf = useOnlineOf(devices);
   const picked = pickKey(pick);
+  const zonesByBuilding = useZonesByBuilding();
 
   return (
     <section className="console-panel estate-overview" data-testid="estate-overview" data-device-count={devices?.length ?? 0} aria-label={t('console.estate.title')}>
@@ -104,7 +106,7 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
               data-testid="estate-building"
               data-building={group.building ?? ''}
               // About 14 tiles a row: the height a building takes, so the scroll bar is right before it is laid out.
-              style={{ contentVisibility: 'auto', containIntrinsicSize: `auto ${24 + group.floors.reduce((h, f) => h + 17 * Math.ceil(f.devices.length / 14) + 4, 0)}px` }}
+              style={{ contentVisibility: 'auto', containIntrinsicSize: `auto ${24 + (group.building !== null && zonesByBuilding.has(group.building) ? 22 : 0) + group.floors.reduce((h, f) => h + 17 * Math.ceil(f.devices.length / 14) + 4, 0)}px` }}
             >
               <button
                 type="button"
@@ -123,6 +125,7 @@ export const EstateOverview = memo(function EstateOverview({ devices, buildingNa
                   </span>
                 </span>
               </button>
+              {group.building !== null && zonesByBuilding.get(group.building) ? <EstateZones zones={zonesByBuilding.get(group.building) ?? []} t={t} /> : null}
               {group.floors.map((floor) => (
                 <EstateFloor key={floor.floor ?? ''} building={group.building} floor={floor} onlineOf={onlineOf} alarmed={alarmed} picked={picked} onPick={onPick} t={t} />
               ))}
@@ -177,6 +180,53 @@ const EstateFloor = memo(function EstateFloor({ building, floor, onlineOf, alarm
     </div>
   );
 }, sameFloor);
+
+/**
+ * The security zones of each building (GET /api/zones, security roles only), polled
+ * slowly: a schedule changes rarely, and whether a zone is armed turns at its window's
+ * edges. A failed poll shows nothing rather than stale arming.
+ */
+function useZonesByBuilding(): ReadonlyMap<string, ZoneView[]> {
+  const user = useUser();
+  const security = user.role === 'guard' || user.role === 'manager' || user.role === 'admin';
+  const zones = usePolled(security ? 'estate-zones' : null, listZones, 60_000);
+  const data = zones.error ? undefined : zones.data;
+  return useMemo(() => {
+    const byBuilding = new Map<string, ZoneView[]>();
+    for (const z of data ?? []) {
+      const list = byBuilding.get(z.building) ?? [];
+      list.push(z);
+      byBuilding.set(z.building, list);
+    }
+    return byBuilding;
+  }, [data]);
+}
+
+/** One chip per zone: armed or not now, and whether its own schedule or the estate's default decides it. */
+function EstateZones({ zones, t }: { zones: ZoneView[]; t: Translate }) {
+  return (
+    <ul className="estate-zones" aria-label={t('console.zones.title')}>
+      {zones.map((z) => {
+        const state = z.armedNow === null ? t('console.zones.never') : z.armedNow ? t('console.zones.armed') : t('console.zones.disarmed');
+        const source = z.source === 'zone' ? t('console.zones.ownSchedule') : z.source === 'default' ? t('console.zones.defaultSchedule') : t('console.zones.noSchedule');
+        return (
+          <li
+            key={z.zone}
+            className={`estate-zone estate-zone--${z.armedNow === null ? 'never' : z.armedNow ? 'armed' : 'disarmed'}`}
+            data-testid="estate-zone"
+            data-zone={z.zone}
+            data-armed={z.armedNow === null ? 'never' : String(z.armedNow)}
+            data-source={z.source ?? 'none'}
+            title={`${z.zone} · ${state} · ${source}`}
+          >
+            <span className="estate-zone__name">{z.zone}</span> <span className="estate-zone__state">{state}</span>{' '}
+            <span className="estate-zone__source">{source}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
 
 /** A picked door's controls, above the tiles (security roles only; nothing for other devices). */
 function EstateDoor({ deviceId }: { deviceId: number }) {

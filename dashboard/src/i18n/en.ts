@@ -1,5 +1,6 @@
 import { billingMessagesEn } from '../billing/messages.en.ts';
 import { usersEn } from '../users/messages.en.ts';
+import { escalationEn } from '../alarms/escalation-messages.en.ts';
 
 import { officeEn } from '../service/office-messages.ts';
 import { surveysEn } from '../surveys/messages.en.ts';
@@ -25,6 +26,7 @@ export const en = {
   'common.staleData': 'Showing the last data received; the latest refresh failed: {message}',
   ...billingMessagesEn,
   ...usersEn,
+  ...escalationEn,
 
   'error.network': 'Cannot reach the hub. Check the connection and try again.',
   'error.badResponse': 'The hub sent an answer the dashboard does not understand (HTTP {status}).',
@@ -578,6 +580,8 @@ export const en = {
   'wo.trend.threshold': 'Limit',
   'wo.trend.noReadings': 'This equipment reports no readings to chart.',
   'wo.trend.noPoints': 'No readings in this period.',
+  'wo.trend.zoomLabel': 'Zoom of the trend',
+  'wo.trend.wholeSpan': 'the whole span',
   'wo.board.summary': '{open} open · {unassigned} awaiting dispatch',
   'wo.board.emptyColumn': 'None',
   'wo.filter.all': 'All',

@@ -1,5 +1,6 @@
 import { billingMessagesZhCN } from '../billing/messages.zh-CN.ts';
 import { usersZhCN } from '../users/messages.zh-CN.ts';
+import { escalationZhCN } from '../alarms/escalation-messages.zh-CN.ts';
 import { officeZhCN } from '../service/office-messages.ts';
 import { surveysZhCN } from '../surveys/messages.zh-CN.ts';
 import { type Messages } from './en.ts';
@@ -22,6 +23,7 @@ export const zhCN: Messages = {
   'common.staleData': '显示的是最近一次收到的数据；最新一次刷新失败：{message}',
   ...billingMessagesZhCN,
   ...usersZhCN,
+  ...escalationZhCN,
 
   'error.network': '无法连接到中心服务器，请检查网络后重试。',
   'error.badResponse': '中心服务器返回了无法识别的应答（HTTP {status}）。',
@@ -574,6 +576,8 @@ export const zhCN: Messages = {
   'wo.trend.threshold': '限值',
   'wo.trend.noReadings': '该设备没有可绘制的读数。',
   'wo.trend.noPoints': '此时段内没有读数。',
+  'wo.trend.zoomLabel': '趋势缩放',
+  'wo.trend.wholeSpan': '完整时段',
   'wo.board.summary': '未完成 {open} 张 · 待派工 {unassigned} 张',
   'wo.board.emptyColumn': '无',
   'wo.filter.all': '全部',
