@@ -318,6 +318,11 @@ describe('console and maintenance actions in a real browser', () => {
       trade: 'plumbing',
       deviceId: pump.id,
     });
+    // The demo technician's job (dispatch may have chosen the second plumber an earlier test added).
+    if (workOrder.assignee?.name !== 'Liu Yang') {
+      const { rows } = await system.hub.db.query<{ id: string }>("SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id WHERE u.username = 'technician'");
+      await system.api('manager').post(`/api/work-orders/${workOrder.id}/assign`, { staffId: Number(rows[0].id) });
+    }
     // Reported seven hours ago: the trend spans nine hours (two before the fault), 5-minute buckets.
     await system.hub.db.query(`UPDATE work_orders SET created_at = now() - interval '7 hours' WHERE id = $1`, [workOrder.id]);
     const page = await openPage('workorder-trend-zoom');
