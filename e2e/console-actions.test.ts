@@ -377,4 +377,39 @@ describe('console and maintenance actions in a real browser', () => {
     expect(await span()).toBeGreaterThan(7 * HOUR_MS);
     expect(await panel.getByTestId('wo-trend-zoom-back').isDisabled()).toBe(true);
   });
+
+  it('lets a technician take an unassigned job of their trade from the list: it becomes theirs, accepted', async () => {
+    const lobby = await system.device('a-climate-lobby');
+    // Nobody glazes yet, so dispatch leaves the job waiting; then the demo technician takes up the trade.
+    const { workOrder } = await system.api('manager').post<WorkOrderAnswer>('/api/work-orders', {
+      kind: 'maintenance',
+      title: 'Lobby door glass cracked',
+      priority: 'high',
+      trade: 'glazing',
+      buildingId: lobby.buildingId ?? undefined,
+    });
+    expect(workOrder).toMatchObject({ status: 'open', assignee: null });
+    await system.hub.db.query(`UPDATE staff SET trades = array_append(trades, 'glazing') FROM users u WHERE u.id = staff.user_id AND u.username = 'technician'`);
+
+    const technician = await openPage('technician-claim');
+    await login(technician, system, 'technician', `#/my-work-orders/${workOrder.id}`);
+    const row = technician.locator(`[data-testid="wo-list"] [data-testid="wo-row"][data-wo-id="${workOrder.id}"]`);
+    await waitForAttribute(row, 'data-status', 'open', 10_000);
+    const detail = technician.locator(`[data-testid="wo-detail"][data-wo-id="${workOrder.id}"]`);
+    await waitForAttribute(detail, 'data-status', 'open', 10_000);
+    await detail.getByTestId('wo-claim').click();
+
+    await waitForAttribute(detail, 'data-status', 'accepted', 15_000);
+    await waitForAttribute(row, 'data-status', 'accepted', 15_000);
+    await expect.poll(() => detail.getByTestId('wo-assignee').textContent(), { timeout: 10_000 }).toContain('Liu Yang');
+    await detail.getByTestId('wo-start').waitFor({ timeout: 10_000 });
+    await detail.locator('[data-testid="wo-event"][data-action="claim"]').waitFor({ timeout: 10_000 });
+    expect(await detail.getByTestId('wo-claim').count()).toBe(0);
+    const { rows } = await system.hub.db.query<{ status: string; username: string; accepted_at: Date | null }>(
+      'SELECT w.status, u.username, w.accepted_at FROM work_orders w JOIN staff s ON s.id = w.assignee_id JOIN users u ON u.id = s.user_id WHERE w.id = $1',
+      [workOrder.id],
+    );
+    expect(rows[0]).toMatchObject({ status: 'accepted', username: 'technician', accepted_at: expect.any(Date) });
+    await screenshot(technician, 'actions-technician-claimed');
+  });
 });

@@ -442,7 +442,7 @@ export interface WorkOrderLiveData {
   workOrder: WorkOrderLiveSummary;
 }
 
-export type WorkOrderActionName = 'assign' | 'accept' | 'start' | 'hold' | 'resume' | 'resolve' | 'close' | 'cancel' | 'reopen' | 'comment';
+export type WorkOrderActionName = 'assign' | 'claim' | 'accept' | 'start' | 'hold' | 'resume' | 'resolve' | 'close' | 'cancel' | 'reopen' | 'comment';
 
 export interface WorkOrderActionBody {
   note?: string;

@@ -1,4 +1,4 @@
-import { type WorkOrderActionName, type WorkOrderStatus, type WorkOrderPriority } from '../api/hub-api.ts';
+import { type WorkOrder, type WorkOrderActionName, type WorkOrderStatus, type WorkOrderPriority } from '../api/hub-api.ts';
 
 /**
  * The lifecycle as the hub enforces it (hub/src/workorders/work-order.types.ts), so the
@@ -6,6 +6,8 @@ import { type WorkOrderActionName, type WorkOrderStatus, type WorkOrderPriority 
  */
 export const transitions: Record<Exclude<WorkOrderActionName, 'comment'>, readonly WorkOrderStatus[]> = {
   assign: ['open', 'assigned', 'accepted', 'in_progress', 'on_hold'],
+  // Taken by the technician themself (POST /api/work-orders/:id/claim): open → accepted.
+  claim: ['open'],
   accept: ['assigned'],
   start: ['accepted'],
   hold: ['in_progress'],
@@ -29,6 +31,15 @@ export function canDo(action: Exclude<WorkOrderActionName, 'comment'>, status: W
 /** Steps the person doing the work may take now. */
 export function workerActionsFor(status: WorkOrderStatus): WorkerAction[] {
   return workerOrder.filter((action) => canDo(action, status));
+}
+
+/**
+ * Whether the person doing the work may take this one themself: it is open and nobody's.
+ * The hub lists a technician only unassigned work of their trades, and checks the rest
+ * (building, on shift) when they claim.
+ */
+export function canClaim(wo: Pick<WorkOrder, 'status' | 'assignee'>): boolean {
+  return wo.assignee === null && canDo('claim', wo.status);
 }
 
 /** Steps a supervisor may take now. */

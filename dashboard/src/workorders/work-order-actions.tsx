@@ -5,7 +5,7 @@ import { usePolled } from '../api/use-polled.ts';
 import { useT, type Translate } from '../i18n/i18n-context.tsx';
 import { ErrorText } from '../shell/error-text.tsx';
 import { tradeLabel, unsuitableLabel } from './labels.ts';
-import { supervisorActionsFor, workerActionsFor } from './lifecycle.ts';
+import { canClaim, supervisorActionsFor, workerActionsFor } from './lifecycle.ts';
 import { staffOptions } from './staff-choice.ts';
 
 export type ActionMode = 'worker' | 'supervisor';
@@ -38,6 +38,8 @@ export function WorkOrderActions({
   const [form, setForm] = useState<Form>(null);
   const [busy, setBusy] = useState<WorkOrderActionName | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  /** The step the hub refused, to word its refusal (a lost claim reads differently from a refused assignment). */
+  const [failed, setFailed] = useState<WorkOrderActionName | null>(null);
 
   const run = async (action: WorkOrderActionName, body: WorkOrderActionBody = {}): Promise<boolean> => {
     setBusy(action);
@@ -50,6 +52,7 @@ export function WorkOrderActions({
     } catch (cause) {
       const failure = cause instanceof ApiError ? cause : new ApiError(0, CLIENT_ERR_NETWORK, String(cause));
       setError(failure);
+      setFailed(action);
       if (failure.code === 'WARDEN_ERR_INVALID_TRANSITION') onStale();
       return false;
     } finally {
@@ -79,9 +82,15 @@ export function WorkOrderActions({
   let buttons: ReactNode[] = [];
   let note: ReactNode = null;
   if (mode === 'worker') {
-    // A technician sees their own work orders and unassigned ones of their trades; only the former are theirs to act on.
+    // A technician sees their own work orders and unassigned ones of their trades: the
+    // latter they may take themself (claim), the former they work through.
     if (workOrder.assignee === null) {
-      note = <p className="notice small">{t('wo.action.awaitingDispatch')}</p>;
+      if (canClaim(workOrder)) {
+        note = <p className="notice small">{t('wo.action.claimHint')}</p>;
+        buttons = [button('claim', t('wo.action.claim'), () => void run('claim'), true)];
+      } else {
+        note = <p className="notice small">{t('wo.action.awaitingDispatch')}</p>;
+      }
     } else {
       buttons = workerActionsFor(workOrder.status).map((action) => {
         switch (action) {
@@ -141,7 +150,7 @@ export function WorkOrderActions({
       {form === 'assign' ? <AssignForm workOrder={workOrder} busy={busy !== null} onCancel={() => setForm(null)} onSubmit={(body) => run('assign', body)} /> : null}
       {error ? (
         <p className="form__error" data-testid="wo-action-error" data-code={error.code}>
-          {actionErrorText(t, error) ?? <ErrorText error={error} />}
+          {actionErrorText(t, error, failed) ?? <ErrorText error={error} />}
         </p>
       ) : null}
     </section>
@@ -149,7 +158,7 @@ export function WorkOrderActions({
 }
 
 /** The refusals a user can act on, in their language; anything else as the hub words it. */
-function actionErrorText(t: Translate, error: ApiError): string | null {
+function actionErrorText(t: Translate, error: ApiError, action: WorkOrderActionName | null): string | null {
   switch (error.code) {
     case 'WARDEN_ERR_NO_CANDIDATE':
       return t('wo.error.noCandidate');
@@ -157,7 +166,12 @@ function actionErrorText(t: Translate, error: ApiError): string | null {
       return t('wo.error.invalidTransition');
     case 'WARDEN_ERR_UNSUITABLE_ASSIGNEE': {
       const reason = (error.details as { reason?: unknown } | undefined)?.reason;
-      return t('wo.error.unsuitable', { reason: typeof reason === 'string' ? reason : error.message });
+      return t(action === 'claim' ? 'wo.error.claimUnsuitable' : 'wo.error.unsuitable', { reason: typeof reason === 'string' ? reason : error.message });
+    }
+    case 'WARDEN_ERR_CONFLICT': {
+      // A claim lost to someone quicker: the hub names who has the job now.
+      const name = (error.details as { assignee?: unknown } | undefined)?.assignee;
+      return action === 'claim' && typeof name === 'string' ? t('wo.error.claimTaken', { name }) : null;
     }
     default:
       return null;

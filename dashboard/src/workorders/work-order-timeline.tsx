@@ -17,6 +17,12 @@ function detailLines(t: Translate, event: WorkOrderEvent): string[] {
       if (name) lines.push(d.automatic === true ? t('wo.timeline.assignedAuto', { name }) : t('wo.timeline.assignedTo', { name }));
       break;
     }
+    case 'claim': {
+      // Taken by the person themself: the name says whose it became (the actor is their login).
+      const name = str(d.name);
+      if (name) lines.push(t('wo.timeline.claimedBy', { name }));
+      break;
+    }
     case 'resolve': {
       const parts = Array.isArray(d.partsUsed) ? (d.partsUsed as { partCode?: unknown; qty?: unknown }[]) : [];
       if (parts.length) lines.push(t('wo.timeline.parts', { parts: parts.map((p) => `${String(p.partCode)} × ${String(p.qty)}`).join(', ') }));

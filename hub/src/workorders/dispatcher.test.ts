@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAssignee, rankCandidates, unsuitableReason, type DispatchCandidate, type DispatchRequest } from './dispatcher.js';
+import { chooseAssignee, claimRefusal, rankCandidates, unsuitableReason, type DispatchCandidate, type DispatchRequest } from './dispatcher.js';
 import { tradeForDevice } from './work-order.types.js';
 
 const person = (staffId: number, over: Partial<DispatchCandidate> = {}): DispatchCandidate => ({
@@ -17,6 +17,14 @@ const person = (staffId: number, over: Partial<DispatchCandidate> = {}): Dispatc
 const leak: DispatchRequest = { kind: 'maintenance', trade: 'plumbing', buildingId: 'b1', priority: 'medium' };
 
 describe('dispatcher', () => {
+  it('lets someone claim a work order only if dispatch could give it to them and they are on shift now', () => {
+    expect(claimRefusal(leak, person(1))).toBeUndefined();
+    expect(claimRefusal(leak, person(2, { onShift: false }))).toBe('is not on shift now');
+    expect(claimRefusal(leak, person(3, { buildings: ['b2'] }))).toBe('does not cover building b1');
+    expect(claimRefusal(leak, person(4, { trades: ['electrical'], onShift: false }))).toBe('does not have the trade plumbing');
+    expect(claimRefusal({ ...leak, kind: 'security' }, person(5, { trades: ['security'] }))).toBe('role technician does not take security work orders');
+  });
+
   it('only considers active people with a login of the right role, the trade and the building', () => {
     const candidates = [
       person(1, { active: false }),

@@ -68,6 +68,16 @@ export function unsuitableReason(request: DispatchRequest, c: DispatchCandidate)
   return undefined;
 }
 
+/**
+ * Whether a person may claim this work order for themself (see WorkOrderService.claim):
+ * everything dispatch requires, and being on shift now. Dispatch may give work to someone
+ * who starts later (it weighs the shift, see scoreCandidate); a claim accepts the job on
+ * the spot and meets the accept SLA, which is only true of someone on duty to go.
+ */
+export function claimRefusal(request: DispatchRequest, c: DispatchCandidate): string | undefined {
+  return unsuitableReason(request, c) ?? (c.onShift ? undefined : 'is not on shift now');
+}
+
 export function scoreCandidate(request: DispatchRequest, c: DispatchCandidate): ScoredCandidate {
   const urgent = request.priority === 'critical' || request.priority === 'high';
   const reasons: string[] = [];

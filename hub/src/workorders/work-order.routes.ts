@@ -342,6 +342,29 @@ export function registerWorkOrderRoutes(app: FastifyInstance, service: WorkOrder
     });
   }
 
+  r.post('/api/work-orders/:id/claim', {
+    config: { roles: workerRoles },
+    schema: {
+      tags: ['work orders'],
+      summary: 'Take an unassigned open work order yourself: it becomes yours and accepted at once (the accept SLA is met now)',
+      description: [
+        'For a technician, maintenance work orders of their trades; for a guard, security work orders; in their buildings,',
+        "and only while on shift (dispatch's rules: trade, building, role, active login).",
+        'One wins when two claim at once: the other gets 409 WARDEN_ERR_CONFLICT "WO-… is already taken by <name>".',
+        '404: not a work order the caller could claim. 403: a manager or admin (they assign), or a caller with no staff record.',
+        '409 WARDEN_ERR_UNSUITABLE_ASSIGNEE: the caller may not take it (details.reason, e.g. not on shift);',
+        '409 WARDEN_ERR_INVALID_TRANSITION: it is no longer open.',
+      ].join(' '),
+      params,
+      body: z.object({ note: note.optional() }).nullish(),
+      response: { 200: outcomeSchema },
+    },
+    handler: async (req) => {
+      const { workOrder, warnings } = await service.claim(currentUser(req), req.params.id, req.body ?? {});
+      return { workOrder: toWorkOrder(workOrder), warnings };
+    },
+  });
+
   r.get('/api/staff', {
     config: { roles: ['admin', 'manager', 'guard'] },
     schema: {

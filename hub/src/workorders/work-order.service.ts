@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../db/database.js';
 import type { EventBus } from '../events/event-bus.js';
 import { WardenError } from '../http/errors.js';
 import { appendLiveEvent } from '../live/live-feed.js';
-import { chooseAssignee, scoreCandidate, tradeFor, unsuitableReason, type DispatchRequest } from './dispatcher.js';
+import { chooseAssignee, claimRefusal, roleFor, scoreCandidate, tradeFor, unsuitableReason, type DispatchRequest } from './dispatcher.js';
 import { verifyDeviceReadings } from './telemetry-verification.js';
 import * as repo from './work-order.repository.js';
 import {
@@ -400,6 +400,76 @@ export class WorkOrderService {
     return outcome;
   }
 
+  /**
+   * A technician (maintenance work of their trades) or a guard (security work) takes an
+   * unassigned open work order themself: it becomes theirs and accepted at once (assigned_at
+   * and accepted_at now, so the accept SLA is met at the claim), if dispatch's rules allow
+   * them and they are on shift (claimRefusal). One transaction under the work order's row
+   * lock, so of two people claiming at once exactly one wins; the other is told who has it.
+   * Managers and admins do not claim: they assign.
+   */
+  async claim(user: SessionUser, id: number, input: { note?: string } = {}): Promise<WorkOrderOutcome> {
+    if (user.role !== 'technician' && user.role !== 'guard') {
+      throw new WardenError('WARDEN_ERR_FORBIDDEN', `only the technician or guard who will do the work may claim a work order; a ${user.role} assigns it (POST /api/work-orders/${id}/assign)`);
+    }
+    const actor = actorOf(user);
+    const { outcome, announcements } = await this.db.transaction(async (tx) => {
+      // Read again once locked: a row locked after waiting for a concurrent claim comes back
+      // updated, but its joined columns (the assignee's name) from before (PostgreSQL's
+      // READ COMMITTED recheck); a new statement sees the committed claim whole.
+      const wo = (await repo.lockWorkOrder(tx, id)) && (await repo.selectWorkOrder(tx, id));
+      const me = await repo.staffForUser(tx, user.id);
+      // The pool the user may claim from: what canSee shows them, plus the work orders of that
+      // pool someone else took meanwhile, so a lost race is answered with who has it, not a 404.
+      if (!wo || !(canSee(user, me, wo) || inClaimPool(user, me, wo))) throw new WardenError('WARDEN_ERR_NOT_FOUND', `no work order ${id}`);
+      if (!me) throw new WardenError('WARDEN_ERR_FORBIDDEN', `you (${user.username}) have no staff record to take work orders: ask a manager to add you to the staff`);
+      if (wo.assignee_id === me.id) throw new WardenError('WARDEN_ERR_CONFLICT', `${wo.number} is already yours (${wo.status.replace('_', ' ')})`, { assigneeId: me.id });
+      if (wo.assignee_id !== null) {
+        throw new WardenError('WARDEN_ERR_CONFLICT', `${wo.number} is already taken by ${wo.assignee_name ?? `staff ${wo.assignee_id}`}`, { assigneeId: wo.assignee_id, assignee: wo.assignee_name });
+      }
+      if (wo.status !== 'open') {
+        throw new WardenError('WARDEN_ERR_INVALID_TRANSITION', `cannot claim a work order that is ${wo.status} (only open, unassigned ones can be claimed)`, {
+          action: 'claim',
+          from: wo.status,
+          to: 'accepted',
+          allowedFrom: ['open'],
+        });
+      }
+      const now = this.now();
+      const request = dispatchRequestOf(wo);
+      const person = (await repo.loadStaffMember(tx, me.id, now))!;
+      const why = claimRefusal(request, person);
+      if (why) throw new WardenError('WARDEN_ERR_UNSUITABLE_ASSIGNEE', `you (${person.name}) cannot claim ${wo.number}: ${why}`, { staffId: me.id, reason: why });
+
+      const scored = scoreCandidate(request, person);
+      await repo.updateWorkOrder(tx, wo.id, { status: 'accepted', assignee_id: me.id, assigned_at: now, accepted_at: now }, now);
+      await repo.insertEvent(tx, {
+        workOrderId: wo.id,
+        at: now,
+        action: 'claim',
+        fromStatus: wo.status,
+        toStatus: 'accepted',
+        userId: actor.userId,
+        actor: actor.name,
+        note: input.note ?? null,
+        details: { staffId: me.id, name: person.name, reasons: scored.reasons },
+      });
+      await recordAudit(tx, { userId: actor.userId, actor: actor.name, action: 'workorder.claim', targetType: 'work_order', targetId: wo.id, details: { number: wo.number, from: wo.status, staffId: me.id } });
+      const after = (await repo.selectWorkOrder(tx, wo.id))!;
+      const announcements: Announcements = { liveEventId: null, workOrders: [{ workOrderId: wo.id, action: 'claim', status: after.status, deviceId: after.device_id }], alarms: [] };
+      announcements.liveEventId = await appendLiveEvent(tx, {
+        type: 'workorder.changed',
+        buildingId: after.building_id,
+        // Before: every technician of the trade saw it unassigned; they get it too, so it leaves their pool.
+        ...(await liveAudience(tx, after, wo)),
+        data: { action: 'claim', actor: actor.name, from: wo.status, workOrder: liveSummary(after) },
+      });
+      return { outcome: { workOrder: after, warnings: [] }, announcements };
+    });
+    this.announce(announcements);
+    return outcome;
+  }
+
   /** Applies an allowed transition and records its work-order event(s); returns warnings for the caller. */
   private async applyTransition(tx: Queryable, wo: repo.WorkOrderRow, action: Exclude<LifecycleAction, 'comment'>, input: TransitionInput, now: Date, actor: Actor, stock?: Stock): Promise<string[]> {
     const to = transitions[action].to;
@@ -715,6 +785,15 @@ function canSee(user: SessionUser, me: { id: number; trades: string[] } | undefi
     default:
       return false;
   }
+}
+
+/**
+ * Whether a work order is of the kind the user could claim, whoever has it now: maintenance
+ * work of a technician's trades, security work for a guard, within their buildings.
+ */
+function inClaimPool(user: SessionUser, me: { id: number; trades: string[] } | undefined, wo: repo.WorkOrderRow): boolean {
+  if (!canSeeBuilding(user, wo.building_id) || user.role !== roleFor(wo.kind)) return false;
+  return wo.kind === 'security' || (me !== undefined && me.trades.includes(wo.trade));
 }
 
 /** Why the user may not take this action on a work order they can see, or undefined if they may. */
