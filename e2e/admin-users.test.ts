@@ -1,7 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type DemoRole, type E2eSystem } from './support/system.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { DemoRole, E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * Login and role-based navigation (issue 6) in Debian's Chromium against the system as
@@ -34,24 +35,9 @@ async function menuOf(page: Page): Promise<string[]> {
 
 describe('user administration and role-based navigation in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
-  const sessions: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-users' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-  }, 180_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'users-');
+  const openPage = systemAndBrowser({ name: 'warden-e2e-users', pagePrefix: 'users-' }, (s) => {
+    system = s;
+  });
 
   it('an admin creates a technician who gets exactly the technician menu, and loses access the moment they are deactivated', async () => {
     const admin = await openPage('admin');

@@ -1,7 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type E2eSystem } from './support/system.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * The billing pages (issue 8) in Debian's Chromium against the system as `npm start`
@@ -34,18 +35,15 @@ function currentPeriod(): string {
 
 describe('billing pages in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
   let buildingId: string;
   let ownerUnitId: number;
   const period = currentPeriod();
-  const sessions: BrowserContext[] = [];
+
+  const openPage = systemAndBrowser({ name: 'warden-e2e-billing', pagePrefix: 'billing-' }, (s) => {
+    system = s;
+  });
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-billing' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
     const { rows } = await system.hub.db.query<{ unit_id: string; building_id: string }>(
       `SELECT c.unit_id, u.building_id FROM current_unit_owners c JOIN owners o ON o.id = c.owner_id JOIN users us ON us.id = o.user_id JOIN units u ON u.id = c.unit_id
         WHERE us.username = 'owner' ORDER BY c.unit_id LIMIT 1`,
@@ -54,14 +52,6 @@ describe('billing pages in a real browser', () => {
     ownerUnitId = Number(rows[0].unit_id);
     buildingId = rows[0].building_id;
   }, 180_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'billing-');
 
   /**
    * What the office would settle before billing, except the one reading the test settles

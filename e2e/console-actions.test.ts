@@ -1,8 +1,9 @@
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Request } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../hub/test/support/wait.js';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type E2eSystem } from './support/system.js';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 interface WorkOrderAnswer {
   workOrder: { id: number; number: string; status: string; assignee: { id: number; name: string } | null };
@@ -25,24 +26,9 @@ const HOUR_MS = 3_600_000;
  */
 describe('console and maintenance actions in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
-  const sessions: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-actions' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'actions-');
+  const openPage = systemAndBrowser({ name: 'warden-e2e-actions', pagePrefix: 'actions-' }, (s) => {
+    system = s;
+  });
 
   /** A guard's console and a manager's beside it, both on the live stream. */
   async function twoConsoles(name: string): Promise<{ guard: Page; manager: Page }> {

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type E2eSystem } from './support/system.js';
+import { describe, expect, it } from 'vitest';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * Per-building alarm escalation contacts in Debian's Chromium against the system as
@@ -21,24 +21,9 @@ interface Target {
 
 describe('escalation contacts in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
-  const sessions: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-escalation' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-  }, 180_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'escalation-');
+  const openPage = systemAndBrowser({ name: 'warden-e2e-escalation', pagePrefix: 'escalation-' }, (s) => {
+    system = s;
+  });
 
   it('a manager names the guard as a building’s escalation contact, sees a clerk refused by the hub, and removes the contact', async () => {
     const db = system.hub.db;
@@ -108,13 +93,10 @@ describe('escalation contacts in a real browser', () => {
     const before = (await system.api('manager').get<{ zones: Zone[] }>('/api/zones')).zones;
     expect(before.length).toBeGreaterThan(0);
     const own = before[0];
-    // The manager gives one zone its own schedule (HubApi has no PUT: sign in over HTTP).
-    const signIn = await fetch(`${system.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'manager', password: system.password('manager') }) });
-    const { token } = (await signIn.json()) as { token: string };
-    const put = await fetch(`${system.url}/api/zones/${encodeURIComponent(own.building)}/${encodeURIComponent(own.zone)}/schedule`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ utcOffsetMin: 480, windows: [{ from: '00:00', to: '23:59' }] }),
+    // The manager gives one zone its own schedule.
+    const put = await system.api('manager').send('PUT', `/api/zones/${encodeURIComponent(own.building)}/${encodeURIComponent(own.zone)}/schedule`, {
+      utcOffsetMin: 480,
+      windows: [{ from: '00:00', to: '23:59' }],
     });
     expect(put.status).toBe(200);
     const zones = (await system.api('manager').get<{ zones: Zone[] }>('/api/zones')).zones;

@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../hub/test/support/wait.js';
-import { appearedAt, chooseOrType, clickControl, launchChromium, login, pageOpener, recordAppearances, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type E2eSystem, type RaisedAlarm } from './support/system.js';
+import { appearedAt, chooseOrType, clickControl, login, recordAppearances, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem, RaisedAlarm } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * The acceptance flows of the live dashboard (issue 6), in Debian's Chromium against
@@ -12,25 +12,9 @@ import { startSystem, type E2eSystem, type RaisedAlarm } from './support/system.
  */
 describe('live dashboard in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
-  const sessions: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    // Started together: the dashboard build and the system do not depend on the browser.
-    const [started, launched] = await Promise.allSettled([startSystem(), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions);
+  const openPage = systemAndBrowser({}, (s) => {
+    system = s;
+  });
 
   // The water leak both the guard's and the technician's flows work on: raised once, by
   // whichever test needs it first, so each test also runs on its own (`-t`).

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type DemoRole, type E2eSystem } from './support/system.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * The property office's pages (issue 7) in Debian's Chromium against the system as
@@ -36,16 +36,7 @@ const PART = 'SEAL-25';
 
 describe('property office pages in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
   let scene: Scene;
-  const sessions: BrowserContext[] = [];
-
-  /** PUT and statuses the shared API helper does not offer, as the role's demo user. */
-  async function call(role: DemoRole, method: 'PUT' | 'POST', route: string, body: unknown): Promise<Response> {
-    const signIn = await fetch(`${system.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: system.password(role) }) });
-    const { token } = (await signIn.json()) as { token: string };
-    return fetch(`${system.url}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  }
 
   async function setScene(): Promise<Scene> {
     const { rows } = await system.hub.db.query<{ owner_id: number; name: string; unit_id: number; number: string; building_id: string }>(
@@ -93,22 +84,13 @@ describe('property office pages in a real browser', () => {
     };
   }
 
+  const openPage = systemAndBrowser({ name: 'warden-e2e-office', pagePrefix: 'office-' }, (s) => {
+    system = s;
+  });
+
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-office' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
     scene = await setScene();
   }, 180_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'office-');
 
   // The clerk's phone request, dispatched: taken in the browser by the first test, or
   // through the API when a later test runs on its own (`-t`).
@@ -198,7 +180,7 @@ describe('property office pages in a real browser', () => {
     await screenshot(page, 'office-owner-request-rated');
 
     // Once: a second rating is refused, and the first one stands.
-    const again = await call('owner', 'POST', `/api/service-requests/${request.id}/survey`, { score: 1 });
+    const again = await system.api('owner').send('POST', `/api/service-requests/${request.id}/survey`, { score: 1 });
     expect(again.status).toBe(409);
     const { rows } = await system.hub.db.query<{ score: number }>('SELECT score FROM service_surveys WHERE request_id = $1', [request.id]);
     expect(rows.map((r) => r.score)).toEqual([4]);
@@ -264,7 +246,7 @@ describe('property office pages in a real browser', () => {
       buildingId: scene.buildingId,
       location: 'Basement pump room',
     });
-    const linked = await call('manager', 'PUT', `/api/work-orders/${workOrder.id}/equipment`, { equipmentId: scene.equipmentId });
+    const linked = await system.api('manager').send('PUT', `/api/work-orders/${workOrder.id}/equipment`, { equipmentId: scene.equipmentId });
     expect(linked.status).toBe(204);
     await technician.post(`/api/work-orders/${workOrder.id}/accept`);
     await technician.post(`/api/work-orders/${workOrder.id}/start`);

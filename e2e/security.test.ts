@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../hub/test/support/wait.js';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type E2eSystem } from './support/system.js';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 interface AlarmAnswer {
   alarm: { alarmId: number; ruleName: string; priority: string; category: string; episodeId: number | null; workOrderId: number | null };
@@ -27,24 +27,9 @@ interface DoorsAnswer {
  */
 describe('security: forced door, evidence, remote door control', () => {
   let system: E2eSystem;
-  let browser: Browser;
-  const sessions: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-security' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions);
+  const openPage = systemAndBrowser({ name: 'warden-e2e-security' }, (s) => {
+    system = s;
+  });
 
   it('raises a forced-door alarm with the camera snapshot, opens an incident, and lets the guard unlock the door', async () => {
     const guard = await openPage('security-guard');

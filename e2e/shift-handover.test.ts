@@ -1,8 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../hub/test/support/wait.js';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type E2eSystem } from './support/system.js';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * The structured shift handover across two guards' consoles, in Debian's Chromium
@@ -12,27 +13,16 @@ import { startSystem, type E2eSystem } from './support/system.js';
  */
 describe('shift handover in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
-  const sessions: BrowserContext[] = [];
   const incoming = { username: 'guard-night', displayName: 'Night Guard', password: 'night-guard-password-1' };
 
+  const openPage = systemAndBrowser({ pagePrefix: 'handover-' }, (s) => {
+    system = s;
+  });
+
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem(), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
     // The incoming shift: a second guard, estate-wide like the demo guard.
     await system.hub.auth.createUser({ ...incoming, role: 'guard' }, 'e2e');
   }, 120_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'handover-');
 
   /** Signs in with an account that is not one of the demo roles. */
   const loginAs = async (page: Page, account: typeof incoming) => {

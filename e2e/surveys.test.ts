@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, pageOpener, screenshot, waitForAttribute } from './support/browser.js';
-import { startSystem, type DemoRole, type E2eSystem } from './support/system.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { login, screenshot, waitForAttribute } from './support/browser.js';
+import type { E2eSystem } from './support/system.js';
+import { systemAndBrowser } from './support/suite.js';
 
 /**
  * Periodic satisfaction surveys (issue 7) in Debian's Chromium against the system as
@@ -22,24 +22,14 @@ const SCORES = { overall: 4, cleanliness: 5, security: 4, maintenance: 2, staff_
 
 describe('periodic satisfaction surveys in a real browser', () => {
   let system: E2eSystem;
-  let browser: Browser;
   /** The demo owner's flat's building: where their answer is counted. */
   let ownerBuilding: string;
-  const sessions: BrowserContext[] = [];
 
-  /** A POST as the role's demo user, keeping the status the shared API helper would throw on. */
-  async function call(role: DemoRole, route: string, body: unknown): Promise<Response> {
-    const signIn = await fetch(`${system.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: system.password(role) }) });
-    const { token } = (await signIn.json()) as { token: string };
-    return fetch(`${system.url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  }
+  const openPage = systemAndBrowser({ name: 'warden-e2e-surveys', pagePrefix: 'surveys-' }, (s) => {
+    system = s;
+  });
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startSystem({ name: 'warden-e2e-surveys' }), launchChromium()]);
-    if (started.status === 'fulfilled') system = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
     const { rows } = await system.hub.db.query<{ building_id: string }>(
       `SELECT u.building_id FROM owners o JOIN users l ON l.id = o.user_id JOIN current_unit_owners c ON c.owner_id = o.id JOIN units u ON u.id = c.unit_id
         WHERE l.username = 'owner' AND u.number = '0301'`,
@@ -47,14 +37,6 @@ describe('periodic satisfaction surveys in a real browser', () => {
     if (!rows.length) throw new Error('the demo office gave the owner login no flat 0301');
     ownerBuilding = rows[0].building_id;
   }, 180_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(sessions.map((s) => s.close()));
-    await browser?.close().catch(() => {});
-    await system?.stop();
-  }, 60_000);
-
-  const openPage = pageOpener(() => browser, sessions, 'surveys-');
 
   // The estate survey: started on the page by the first test, or through the API when a
   // later test runs on its own (`-t`).
@@ -125,7 +107,7 @@ describe('periodic satisfaction surveys in a real browser', () => {
     await screenshot(page, 'surveys-owner-answered');
 
     // Once: a second answer is refused, and after a reload the page still shows it answered.
-    const again = await call('owner', `/api/service/campaigns/${id}/answer`, { scores: { ...SCORES, overall: 1 } });
+    const again = await system.api('owner').send('POST', `/api/service/campaigns/${id}/answer`, { scores: { ...SCORES, overall: 1 } });
     expect(again.status).toBe(409);
     await page.reload();
     await waitForAttribute(page.locator(`[data-testid="my-survey"][data-campaign-id="${id}"]`), 'data-answered', 'true', 10_000);

@@ -69,6 +69,8 @@ export interface E2eSystem {
 export interface HubApi {
   get<T = unknown>(path: string): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<T>;
+  /** Any method, answering the response whatever its status (for a test that expects a refusal). */
+  send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<Response>;
 }
 
 export interface StartSystemOptions {
@@ -216,11 +218,14 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<E2e
     return dropped;
   };
 
-  const request = async <T>(method: 'GET' | 'POST', route: string, body: unknown, token: string | undefined, who: string): Promise<T> => {
+  const send = (method: string, route: string, body: unknown, token: string | undefined): Promise<Response> => {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${hub.url}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return fetch(`${hub.url}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  };
+  const request = async <T>(method: 'GET' | 'POST', route: string, body: unknown, token: string | undefined, who: string): Promise<T> => {
+    const res = await send(method, route, body, token);
     if (!res.ok) throw new Error(`${method} ${route} as ${who}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
@@ -237,6 +242,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<E2e
     return {
       get: async (route) => request('GET', route, undefined, await token(), role),
       post: async (route, body) => request('POST', route, body, await token(), role),
+      send: async (method, route, body) => send(method, route, body, await token()),
     };
   };
 
