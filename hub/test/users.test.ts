@@ -109,6 +109,10 @@ describe.each(databaseKinds)('user administration on %s', (kind) => {
     expect(blocked.statusCode).toBe(403);
     expect(blocked.json()).toMatchObject({ error: { code: 'WARDEN_ERR_PASSWORD_CHANGE_REQUIRED' } });
     expect((await me(token)).statusCode).toBe(200);
+    // Nor does the live stream.
+    const live = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/api/live?token=${encodeURIComponent(token)}`);
+    sockets.push(live);
+    expect(await new Promise<number>((resolve) => live.on('close', (code) => resolve(code)))).toBe(LIVE_CLOSE.passwordChangeRequired);
 
     const wrong = await api(token, 'POST', '/api/auth/password', { currentPassword: 'not-the-password', newPassword: 'a-brand-new-password' });
     expect(wrong.statusCode).toBe(400);

@@ -17,6 +17,8 @@ export const LIVE_CLOSE = {
   badRequest: 4400,
   /** No token, an unknown one, or the session expired or was revoked while connected. */
   unauthorized: 4401,
+  /** The user must first replace a password an administrator set (as the HTTP API answers 403). */
+  passwordChangeRequired: 4403,
   /** The client did not keep up; reconnect with `since` to resume. */
   tooSlow: 4429,
   /** The hub is shutting down (RFC 6455 "going away"). */
@@ -227,6 +229,10 @@ export class LiveHub {
     }
     if (!user) {
       socket.close(LIVE_CLOSE.unauthorized, 'session expired or unknown: sign in again');
+      return;
+    }
+    if (user.mustChangePassword) {
+      socket.close(LIVE_CLOSE.passwordChangeRequired, 'choose a new password first (POST /api/auth/password)');
       return;
     }
     if (socket.readyState !== OPEN || !this.running) return;
