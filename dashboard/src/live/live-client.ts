@@ -12,8 +12,8 @@
  *     events the hub still keeps (or unknown to it): state must be reloaded, and the
  *     stream continues after that id — which may be lower than ours if the hub's log
  *     was replaced, so it is adopted as is.
- * Close codes: 4401 missing/expired session, 4400 bad query, 4429 too far behind
- * (resume with `since`), 1001 hub shutting down.
+ * Close codes: 4401 missing/expired session, 4403 a new password must be chosen first,
+ * 4400 bad query, 4429 too far behind (resume with `since`), 1001 hub shutting down.
  *
  * Between events the hub sends `{ "type": "live.heartbeat", "data": { "intervalMs" } }`
  * (no id: it is not an event and never moves the resume point). A watchdog drops and
